@@ -1,0 +1,85 @@
+"""ember: PyTorch's API and semantics in readable Python, on NumPy (CPU) and CuPy (CUDA).
+
+``import ember as torch`` and write PyTorch.
+"""
+from __future__ import annotations
+
+import numpy as _np
+
+# torch never warns about division by zero or overflow in elementwise math; neither do we.
+_np.seterr(all="ignore")
+
+__version__ = "0.1.0"
+
+from ._dtype import (dtype, bool_ as bool, uint8, int8, int16, int32, int64, uint16, uint32, uint64,  # noqa: E402
+                     float16, bfloat16, float32, float64, complex64, complex128, finfo, iinfo,
+                     get_default_dtype, set_default_dtype, promote_types, can_cast)
+from ._dtype import bool_ as _bool_dtype  # noqa: E402
+
+half, float, double = float16, float32, float64
+short, int, long = int16, int32, int64
+cfloat, cdouble = complex64, complex128
+chalf = complex64
+
+from ._device import device  # noqa: E402
+from ._tensor import Tensor, Size, is_tensor  # noqa: E402
+from ._storage import UntypedStorage, TypedStorage  # noqa: E402
+from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,  # noqa: E402
+                                 is_grad_enabled, is_inference_mode_enabled)
+from . import autograd  # noqa: E402
+from .ops._promote import result_type  # noqa: E402
+from .ops import _methods  # noqa: E402,F401  (attaches methods and operators to Tensor)
+from .ops.creation import *  # noqa: E402,F401,F403
+from .ops.creation import range_ as range  # noqa: E402
+from .ops.pointwise import *  # noqa: E402,F401,F403
+from .ops.pointwise import round, abs, complex_ as complex  # noqa: E402
+from .ops.reduction import *  # noqa: E402,F401,F403
+from .ops.reduction import sum  # noqa: E402
+from .ops.shape import *  # noqa: E402,F401,F403
+from .ops.conversion import clone  # noqa: E402
+from ._tensor_str import set_printoptions, get_printoptions  # noqa: E402
+
+
+class _Layout:
+    def __init__(self, name):
+        self._name = name
+
+    def __repr__(self):
+        return "torch." + self._name
+
+
+class memory_format(_Layout):
+    """Memory layout tag (contiguous_format, channels_last, preserve_format)."""
+
+
+strided = _Layout("strided")
+sparse_coo = _Layout("sparse_coo")
+contiguous_format = memory_format("contiguous_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+preserve_format = memory_format("preserve_format")
+
+
+def is_floating_point(input) -> bool:
+    """Whether input's dtype is floating point."""
+    return input.is_floating_point()
+
+
+def is_complex(input) -> bool:
+    """Whether input's dtype is complex."""
+    return input.is_complex()
+
+
+def numel(input) -> int:
+    """Number of elements of input."""
+    return input.numel()
+
+
+def is_nonzero(input) -> bool:
+    if input.numel() != 1:
+        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+    return bool(input.item())
+
+
+def is_storage(obj) -> bool:
+    return isinstance(obj, (UntypedStorage, TypedStorage))

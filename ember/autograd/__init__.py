@@ -1,0 +1,106 @@
+"""ember.autograd: backward, grad, grad modes, custom Functions (torch.autograd's API)."""
+from __future__ import annotations
+
+from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
+                        no_grad, set_grad_enabled)
+from .graph import Node, run_backward
+from . import graph
+
+
+def _make_grads(outputs, grad_outputs, is_grads_batched=False):
+    from ..ops.creation import ones_like
+    grads = []
+    for out, g in zip(outputs, grad_outputs):
+        if g is None:
+            if out.requires_grad:
+                if out.numel() != 1:
+                    raise RuntimeError("grad can be implicitly created only for scalar outputs")
+                if not (out.is_floating_point() or out.is_complex()):
+                    raise RuntimeError("grad can be implicitly created only for real scalar outputs but "
+                                       f"got {out.dtype}")
+                g = ones_like(out)
+        else:
+            from .._tensor import Tensor
+            if not isinstance(g, Tensor):
+                from ..ops.creation import tensor
+                g = tensor(g, dtype=out.dtype)
+            if g.shape != out.shape:
+                raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {g.shape} and "
+                                   f"output[0] has a shape of {out.shape}.")
+        grads.append(g)
+    return grads
+
+
+def _as_tuple(x):
+    from .._tensor import Tensor
+    if x is None:
+        return None
+    if isinstance(x, Tensor):
+        return (x,)
+    return tuple(x)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None,
+             inputs=None) -> None:
+    """Accumulate gradients of tensors w.r.t. graph leaves into their ``.grad``."""
+    tensors = _as_tuple(tensors)
+    if grad_tensors is None:
+        grad_tensors = (None,) * len(tensors)
+    else:
+        grad_tensors = _as_tuple(grad_tensors) if not isinstance(grad_tensors, (list, tuple)) else \
+            tuple(grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    inputs = _as_tuple(inputs)
+    if inputs is not None and len(inputs) == 0:
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    for t in tensors:
+        if not t.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    grads = _make_grads(tensors, grad_tensors)
+    roots = []
+    for t in tensors:
+        if t.grad_fn is not None:
+            roots.append((t.grad_fn, t._output_nr))
+        else:
+            roots.append((graph.grad_accumulator(t), 0))
+    run_backward(roots, grads, retain_graph, create_graph, inputs=inputs)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Gradients of outputs w.r.t. inputs (returned, not accumulated)."""
+    outputs = _as_tuple(outputs)
+    single = not isinstance(inputs, (list, tuple))
+    inputs = _as_tuple(inputs)
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    else:
+        grad_outputs = _as_tuple(grad_outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    for t in outputs:
+        if not t.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    grads = _make_grads(outputs, grad_outputs)
+    roots = [(t.grad_fn, t._output_nr) if t.grad_fn is not None else (graph.grad_accumulator(t), 0)
+             for t in outputs]
+    res = run_backward(roots, grads, retain_graph, create_graph, inputs=inputs, capture=True,
+                       allow_unused=allow_unused)
+    if materialize_grads:
+        from ..ops.creation import zeros_like
+        res = tuple(zeros_like(i) if r is None else r for r, i in zip(res, inputs))
+    return res
+
+
+from .function import Function, FunctionCtx, once_differentiable  # noqa: E402
+from . import functional  # noqa: E402
+from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
+
+__all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
+           "is_grad_enabled", "Function", "gradcheck", "gradgradcheck", "functional", "graph"]

@@ -1,0 +1,1 @@
+"""autograd.functional: jacobian, hessian, vjp, jvp (in progress)."""

@@ -1,0 +1,153 @@
+"""How an op is defined: ``forward`` on backend arrays, ``backward`` in ember ops, side by side.
+
+    class Exp(Function):
+        @staticmethod
+        def forward(ctx, x):                 # x: backend array (numpy / cupy)
+            y = xp(x).exp(x)
+            return y
+        save_output = True                   # backward may read ctx.output
+
+        @staticmethod
+        def backward(ctx, grad):             # grad: ember Tensor
+            return grad * ctx.output
+
+``Exp.apply(t)`` runs forward on ``t._data`` and, when grad mode is on and an input requires grad,
+records a node whose ``next_functions`` point at the inputs' nodes. Because backward is written in
+ember ops, running it with grad mode on (``create_graph=True``) records a graph of its own: higher
+order gradients come for free. Declaring ``save = (0, 1)`` keeps those inputs (version-checked) for
+backward as ``ctx.saved_tensors``; ``save_output = True`` keeps the output as ``ctx.output``.
+"""
+from __future__ import annotations
+
+import itertools
+import weakref
+
+from .._device import array_module as xp
+from .._dtype import from_np
+from .._tensor import Tensor, _wrap
+from ..autograd.graph import Node, grad_accumulator
+from ..autograd.grad_mode import state
+
+_counter = itertools.count()
+__all__ = ["Function", "xp", "sum_to_shape"]
+
+
+class Function(Node):
+    """Base of every built-in differentiable op; see the module docstring."""
+
+    save: tuple = ()
+    save_output = False
+    _n_outputs = 1
+    differentiable_outputs = None  # None: all floating/complex outputs are differentiable
+
+    @staticmethod
+    def forward(ctx, *arrays, **params):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, *grads):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def output(self):
+        """The op's output for backward: the live tensor when differentiating twice."""
+        if self._freed:
+            raise RuntimeError("Trying to backward through the graph a second time (or directly "
+                               "access saved tensors after they have already been freed).")
+        ref = self._outputs
+        if ref is not None and ref[0]._vc[0] != 0:
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: output 0 of {self.name()} is at version {ref[0]._vc[0]}; "
+                "expected version 0 instead. Hint: enable anomaly detection to find the operation "
+                "that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).")
+        if state.grad_enabled and ref is not None:
+            t = ref[1]()
+            if t is not None:
+                return t
+        return ref[0] if ref is not None else None
+
+    def _fill_none(self, grads):
+        from . import creation
+        metas = self.__dict__.get("_out_meta")
+        out = []
+        for i, g in enumerate(grads):
+            if g is None and metas is not None and i < len(metas):
+                shape, dt = metas[i]
+                if dt.is_floating_point or dt.is_complex:
+                    g = creation.zeros(shape, dtype=dt)
+            out.append(g)
+        return tuple(out)
+
+    @classmethod
+    def apply(cls, *tensors, **params):
+        """Run the op on tensors (positional) with non-tensor params (keywords)."""
+        ctx = cls.__new__(cls)
+        out = cls.forward(ctx, *[t._data for t in tensors], **params)
+        if state.grad_enabled:
+            for t in tensors:
+                if t._rg:
+                    return _record(ctx, cls, tensors, out)
+        if out.__class__ is tuple:
+            return tuple(_wrap(o) for o in out)
+        return _wrap(out)
+
+
+def _edge(t):
+    if not t._rg:
+        return (None, 0)
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
+    return (grad_accumulator(t), 0)
+
+
+def _record(ctx, cls, tensors, out):
+    ctx.next_functions = tuple(_edge(t) for t in tensors)
+    ctx._input_meta = tuple((t._data.shape, t._data.dtype) for t in tensors)
+    ctx.needs_input_grad = tuple(t._rg for t in tensors)
+    ctx._seq = next(_counter)
+    if cls.save:
+        ctx.save_for_backward(*[tensors[i] for i in cls.save])
+    multi = out.__class__ is tuple
+    outs = out if multi else (out,)
+    results = []
+    metas = []
+    diff = cls.differentiable_outputs
+    for i, o in enumerate(outs):
+        t = _wrap(o)
+        dt = from_np(o.dtype)
+        metas.append((o.shape, dt))
+        if (diff is None or i in diff) and (dt.is_floating_point or dt.is_complex):
+            t._rg = True
+            t._grad_fn = ctx
+            if i:
+                t._output_nr = i
+        results.append(t)
+    ctx._n_outputs = len(outs)
+    ctx._out_meta = metas
+    if cls.save_output:
+        r0 = results[0]
+        det = _wrap(r0._data)
+        det._vc = r0._vc = [0]
+        ctx._outputs = (det, weakref.ref(r0))
+        ctx._out_version = 0
+    return tuple(results) if multi else results[0]
+
+
+def sum_to_shape(g: Tensor, shape: tuple) -> Tensor:
+    """Sum a broadcast gradient back down to ``shape`` (differentiable)."""
+    if g.shape == shape:
+        return g
+    nd = g.dim() - len(shape)
+    dims = list(range(nd))
+    for i, s in enumerate(shape):
+        if s == 1 and g.shape[nd + i] != 1:
+            dims.append(nd + i)
+    if dims:
+        g = g.sum(dim=dims, keepdim=True)
+    if nd:
+        g = g.reshape(shape)
+    elif g.shape != shape:
+        g = g.reshape(shape)
+    return g
