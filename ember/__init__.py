@@ -38,6 +38,10 @@ from .ops.reduction import sum  # noqa: E402
 from .ops.shape import *  # noqa: E402,F401,F403
 from .ops.conversion import clone  # noqa: E402
 from ._tensor_str import set_printoptions, get_printoptions  # noqa: E402
+from .ops import named as _named  # noqa: E402,F401  (refine_names, rename, align_as, ...)
+from ._threads import get_num_threads, set_num_threads, get_num_interop_threads, set_num_interop_threads  # noqa: E402
+from . import cuda, backends  # noqa: E402
+from . import nn  # noqa: E402
 
 
 class _Layout:
@@ -83,3 +87,5 @@ def is_nonzero(input) -> bool:
 
 def is_storage(obj) -> bool:
     return isinstance(obj, (UntypedStorage, TypedStorage))
+
+# ---- further op modules and subpackages (each helper module adds its own import line here) ----

@@ -321,12 +321,12 @@ class _FullUnpickler(pickle.Unpickler):
         self._pl = persistent_load
 
     def find_class(self, module, name):
-        if self.proto < 3:  # undo python 2 name mapping as pickle.Unpickler would
-            import _compat_pickle
-            if (module, name) in _compat_pickle.NAME_MAPPING:
-                module, name = _compat_pickle.NAME_MAPPING[(module, name)]
-            elif module in _compat_pickle.IMPORT_MAPPING:
-                module = _compat_pickle.IMPORT_MAPPING[module]
+        import _compat_pickle
+        # protocol 2 writes python 2 names (__builtin__); map them as pickle's own find_class does
+        if (module, name) in _compat_pickle.NAME_MAPPING:
+            module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+        elif module in _compat_pickle.IMPORT_MAPPING:
+            module = _compat_pickle.IMPORT_MAPPING[module]
         return _full_resolve(module, name)
 
     def persistent_load(self, pid):

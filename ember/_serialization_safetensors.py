@@ -35,7 +35,7 @@ def _host_array(value, name: str) -> np.ndarray:
         raise TypeError(f"save_safetensors: value for {name!r} must be a Tensor, got {type(value).__name__}")
     if not isinstance(arr, np.ndarray):
         arr = arr.get()
-    return np.ascontiguousarray(arr)
+    return arr if arr.flags.c_contiguous else arr.copy(order="C")
 
 
 def save_safetensors(tensors: Dict[str, object], path, metadata: Optional[Dict[str, str]] = None) -> None:

@@ -399,7 +399,9 @@ def _storage_lines(values: np.ndarray) -> str:
 
 
 def storage_repr(storage: Any) -> str:
-    """Return ``repr`` of a TypedStorage: one value a line, then a summary line."""
+    """Return ``repr`` of a TypedStorage (or an UntypedStorage): one value a line, then a summary."""
+    if getattr(storage, "dtype", None) is None:
+        return untyped_storage_repr(storage)
     device = storage.device
     values = None if _device_type(device) == "meta" else _host(storage._array).reshape(-1)
     size = len(storage) if values is None else values.shape[0]

@@ -15,6 +15,9 @@ from ember.utils.data import _shm
 from tests._oracle import requires_torch, torch
 
 
+pytestmark = pytest.mark.filterwarnings("ignore:This DataLoader will create")
+
+
 @pytest.fixture(autouse=True)
 def _no_leaks():
     """Every test must leave no worker process and no shared-memory segment behind."""
@@ -230,7 +233,7 @@ def test_dead_worker_is_reported_quickly():
 
 def test_timeout():
     it = iter(ed.DataLoader(Items(4, sleep_at=(1,), sleep=1.0), batch_size=None, num_workers=1, timeout=0.2))
-    assert next(it)["i"].item() == 0
+    assert next(it)["i"] == 0
     with pytest.raises(RuntimeError, match=r"DataLoader timed out after 0.2 seconds"):
         next(it)
     del it

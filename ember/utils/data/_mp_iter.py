@@ -1,16 +1,19 @@
 """The multi-process DataLoader iterator: feeds index batches to workers, returns results in order.
 
-Protocol (as torch's): each worker has its own index queue and all share one result queue. Task
+Protocol (as torch's, except results): each worker has its own index queue and sends results back
+on its own pipe (torch shares one result queue; a pipe per worker lets the main process notice a
+dead worker at once, by end-of-file, and keeps a killed worker from wedging the others). Task
 ``i`` goes to the next active worker round robin; at most ``prefetch_factor * num_workers`` tasks are
 outstanding. Results arriving early wait in ``_task_info`` until their turn, so batches come out in
 sampler order. Shutdown sets ``done_event``, sends ``None`` to every worker and joins them.
 """
 from __future__ import annotations
 
+import collections
 import itertools
-import queue
 import secrets
 import time
+from multiprocessing.connection import wait as _wait
 from typing import Any
 
 from . import _shm
@@ -23,8 +26,6 @@ from ._worker import (
 )
 from .dataloader import _BaseDataLoaderIter, _default_context, _pin
 
-# How long the main process blocks on the result queue before checking that workers are alive.
-_POLL_INTERVAL = 0.25
 # How long shutdown waits for a worker to exit by itself before terminating it.
 _JOIN_TIMEOUT = 5.0
 
@@ -37,29 +38,37 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._in_order = loader.in_order
         context = loader.multiprocessing_context or _default_context()
         self._worker_init_fn = loader.worker_init_fn
-        self._worker_result_queue = context.Queue()
         self._workers_done_event = context.Event()
         # Segment names carry a per-iterator token so leftovers can be swept at shutdown.
         self._shm_prefix = f"ember_{secrets.token_hex(4)}_"
         self._index_queues: list = []
         self._workers: list = []
+        self._result_conns: list = []  # None once the worker's pipe reached end-of-file
+        self._exit_sent: list[bool] = []  # the worker was told to exit, so its end is expected
         self._workers_status: list[bool] = []
+        self._received: collections.deque = collections.deque()
+        self._dead_workers: list = []
         self._shutdown = False
         for worker_id in range(self._num_workers):
             index_queue = context.Queue()
             index_queue.cancel_join_thread()
+            reader, writer = context.Pipe(duplex=False)
             worker = context.Process(
                 target=_worker_loop,
-                args=(self._dataset_kind, self._dataset, index_queue, self._worker_result_queue,
+                args=(self._dataset_kind, self._dataset, index_queue, writer,
                       self._workers_done_event, self._auto_collation, self._collate_fn, self._drop_last,
                       self._base_seed, self._worker_init_fn, worker_id, self._num_workers,
                       self._persistent_workers, f"{self._shm_prefix}{worker_id}_"),
             )
             worker.daemon = True
             worker.start()
+            # Only the worker may hold the write end, or its death would never read as end-of-file
+            # (closing it before the next fork also keeps later workers from inheriting it).
+            writer.close()
             self._index_queues.append(index_queue)
             self._workers.append(worker)
-        self._data_queue = self._worker_result_queue
+            self._result_conns.append(reader)
+            self._exit_sent.append(False)
         self._reset(loader, first_iter=True)
 
     def _reset(self, loader, first_iter: bool = False) -> None:
@@ -83,29 +92,55 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         for _ in range(self._prefetch_factor * self._num_workers):
             self._try_put_index()
 
+    def _poll_workers(self, timeout) -> None:
+        # Wait until a result arrives or a worker ends, and queue up whatever is ready.
+        waitables = {}
+        for wid, conn in enumerate(self._result_conns):
+            if conn is not None:
+                waitables[conn] = wid
+                waitables[self._workers[wid].sentinel] = wid
+        if not waitables:
+            return
+        for ready in _wait(list(waitables), timeout):
+            wid = waitables[ready]
+            conn = self._result_conns[wid]
+            if conn is None:
+                continue
+            if ready is conn or conn.poll(0):
+                try:
+                    payload = conn.recv_bytes()
+                except (EOFError, OSError):
+                    self._worker_ended(wid)
+                    continue
+                self._received.append(_shm.decode(payload))
+            else:  # the process is gone and its pipe holds nothing more
+                self._worker_ended(wid)
+
+    def _worker_ended(self, wid: int) -> None:
+        self._result_conns[wid].close()
+        self._result_conns[wid] = None
+        if not self._exit_sent[wid]:
+            self._dead_workers.append(self._workers[wid])
+
     def _try_get_data(self, timeout: float):
-        try:
-            idx, payload = self._data_queue.get(timeout=timeout)
-        except Exception as e:
-            failed = [w for wid, w in enumerate(self._workers) if self._workers_status[wid] and not w.is_alive()]
-            if failed:
-                pids = ", ".join(str(w.pid) for w in failed)
-                self._shutdown_workers()
-                raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly") from e
-            if isinstance(e, queue.Empty):
-                return False, None
-            raise
-        return True, (idx, None if payload is None else _shm.decode(payload))
+        if not self._received:
+            self._poll_workers(timeout)
+        if self._received:
+            return True, self._received.popleft()
+        if self._dead_workers:
+            pids = ", ".join(str(w.pid) for w in self._dead_workers)
+            self._shutdown_workers()
+            raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly")
+        return False, None
 
     def _get_data(self):
         deadline = time.monotonic() + self._timeout if self._timeout > 0 else None
         while True:
-            wait = _POLL_INTERVAL
+            wait = None
             if deadline is not None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
+                wait = deadline - time.monotonic()
+                if wait <= 0:
                     raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
-                wait = min(wait, remaining)
             success, data = self._try_get_data(wait)
             if success:
                 return data
@@ -185,6 +220,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             self._index_queues[worker_id].put(None)
         except (ValueError, OSError):
             pass
+        self._exit_sent[worker_id] = True
         self._workers_status[worker_id] = False
 
     def _shutdown_workers(self) -> None:
@@ -194,20 +230,35 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         try:
             self._workers_done_event.set()
             for worker_id in range(len(self._workers)):
-                if self._persistent_workers or self._workers_status[worker_id]:
+                if not self._exit_sent[worker_id]:
                     self._mark_worker_as_unavailable(worker_id, shutdown=True)
+            # Keep reading (and dropping) results so no worker stays blocked on a full pipe.
+            deadline = time.monotonic() + _JOIN_TIMEOUT
+            alive = [w for w in self._workers if w.exitcode is None]
+            while alive and time.monotonic() < deadline:
+                conns = [c for c in self._result_conns if c is not None]
+                for ready in _wait(conns + [w.sentinel for w in alive], deadline - time.monotonic()):
+                    if ready in conns:
+                        try:
+                            ready.recv_bytes()
+                        except (EOFError, OSError):
+                            wid = self._result_conns.index(ready)
+                            self._result_conns[wid] = None
+                            ready.close()
+                alive = [w for w in alive if w.exitcode is None]
+        finally:
             for worker in self._workers:
+                if worker.exitcode is None:
+                    worker.terminate()
                 worker.join(timeout=_JOIN_TIMEOUT)
             for index_queue in self._index_queues:
                 index_queue.cancel_join_thread()
                 index_queue.close()
-        finally:
-            for worker in self._workers:
-                if worker.is_alive():
-                    worker.terminate()
-                    worker.join(timeout=_JOIN_TIMEOUT)
-            self._worker_result_queue.cancel_join_thread()
-            self._worker_result_queue.close()
+            for i, conn in enumerate(self._result_conns):
+                if conn is not None:
+                    conn.close()
+                    self._result_conns[i] = None
+            self._received.clear()
             # With every worker gone, any segment still named was never received: free it.
             _shm.sweep(self._shm_prefix)
 

@@ -128,7 +128,12 @@ class ExceptionWrapper:
             exception = self.exc_type(msg)
         except Exception:
             raise RuntimeError(msg) from None
-        raise exception
+        try:
+            raise exception
+        finally:
+            # The frame must not keep the exception: exception -> traceback -> frame -> exception
+            # would be a cycle that keeps the iterator (and its workers) alive until a GC pass.
+            del exception
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,14 @@ def _numpy_seed(base_seed: int, worker_id: int) -> np.ndarray:
 
 
 def _seed_worker(base_seed: int, worker_id: int) -> int:
+    # Like torch (which calls torch.set_num_threads(1) here): workers are the parallelism, so a
+    # worker's own math must not spawn a thread pool per process.
+    set_num_threads = getattr(ember, "set_num_threads", None)
+    if set_num_threads is not None:
+        try:
+            set_num_threads(1)
+        except Exception:
+            pass
     seed = base_seed + worker_id
     random.seed(seed)
     ember.manual_seed(seed)
@@ -165,15 +178,22 @@ class _ParentWatchdog:
         return os.getppid() == self.parent_pid
 
 
-def _send(data_queue, idx, data, worker_id):
+def _send(result_conn, idx, data, worker_id) -> bool:
+    # Synchronous send on this worker's own pipe: nothing is buffered in a feeder thread, so a
+    # result is never lost if the worker dies right after, and a dead worker cannot hold a lock
+    # other workers need.
     try:
-        payload = _shm.encode(data)
+        payload = _shm.encode((idx, data))
     except Exception:
-        payload = _shm.encode(ExceptionWrapper(where=f"in DataLoader worker process {worker_id}"))
-    data_queue.put((idx, payload))
+        payload = _shm.encode((idx, ExceptionWrapper(where=f"in DataLoader worker process {worker_id}")))
+    try:
+        result_conn.send_bytes(payload)
+    except (BrokenPipeError, OSError):
+        return False  # the main process is gone
+    return True
 
 
-def _worker_loop(dataset_kind, dataset, index_queue, data_queue, done_event, auto_collation, collate_fn,
+def _worker_loop(dataset_kind, dataset, index_queue, result_conn, done_event, auto_collation, collate_fn,
                  drop_last, base_seed, init_fn, worker_id, num_workers, persistent_workers, shm_prefix):
     """Body of a worker process: fetch the index batches it is sent and send back the results."""
     global _worker_info
@@ -198,7 +218,8 @@ def _worker_loop(dataset_kind, dataset, index_queue, data_queue, done_event, aut
             except queue.Empty:
                 continue
             if isinstance(r, _ResumeIteration):
-                data_queue.put((r, None))
+                if not _send(result_conn, r, None, worker_id):
+                    break
                 iteration_end = False
                 try:
                     fetcher = _DatasetKind.create_fetcher(dataset_kind, dataset, auto_collation, collate_fn,
@@ -223,11 +244,10 @@ def _worker_loop(dataset_kind, dataset, index_queue, data_queue, done_event, aut
                         iteration_end = True
                     else:
                         data = ExceptionWrapper(where=f"in DataLoader worker process {worker_id}")
-            _send(data_queue, idx, data, worker_id)
+            sent = _send(result_conn, idx, data, worker_id)
             del data, idx, index, r
+            if not sent:
+                break
     except KeyboardInterrupt:
         pass  # the main process gets the interrupt too and shuts us down
-    if done_event.is_set():
-        # Results nobody will read must not keep this process alive; their segments are swept.
-        data_queue.cancel_join_thread()
-        data_queue.close()
+    result_conn.close()
