@@ -42,6 +42,7 @@ from .ops import named as _named  # noqa: E402,F401  (refine_names, rename, alig
 from ._threads import get_num_threads, set_num_threads, get_num_interop_threads, set_num_interop_threads  # noqa: E402
 from . import cuda, backends  # noqa: E402
 from . import nn  # noqa: E402
+from .serialization import save, load, add_safe_globals, safe_globals, get_safe_globals, clear_safe_globals  # noqa: E402
 
 
 class _Layout:
@@ -89,3 +90,15 @@ def is_storage(obj) -> bool:
     return isinstance(obj, (UntypedStorage, TypedStorage))
 
 # ---- further op modules and subpackages (each helper module adds its own import line here) ----
+from ._random import (Generator, default_generator, manual_seed, seed, initial_seed,  # noqa: E402
+                      get_rng_state, set_rng_state)
+from . import _random as random  # noqa: E402  (torch.random: fork_rng, get_rng_state, ...)
+from .ops.random import *  # noqa: E402,F401,F403
+from .ops.reduction_minmax import *  # noqa: E402,F401,F403
+from .ops.reduction_stats import *  # noqa: E402,F401,F403
+from .ops.blas import *  # noqa: E402,F401,F403
+from .ops.einsum import einsum  # noqa: E402,F401
+from .ops.sorting import *  # noqa: E402,F401,F403
+from .ops.indexing import *  # noqa: E402,F401,F403
+from .ops.views_extra import *  # noqa: E402,F401,F403
+from .ops.joining import *  # noqa: E402,F401,F403

@@ -12,7 +12,7 @@ import collections
 import contextlib
 import pickle
 import struct
-from typing import Any, Callable, Dict, Iterable, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List
 
 __all__ = ["SafeUnpickler", "add_safe_globals", "safe_globals", "get_safe_globals",
            "clear_safe_globals", "user_safe_globals"]
@@ -99,7 +99,7 @@ class SafeUnpickler:
         self._persistent_load = persistent_load
         self._set_state = set_state
         self._callables: Dict[int, Any] = {}
-        self._user_types: Dict[int, Any] = {}
+        self._user_types = {id(o): o for o in user_safe_globals().values() if isinstance(o, type)}
         self.proto = 0
 
     # -- input helpers -------------------------------------------------------------------------
@@ -135,7 +135,8 @@ class SafeUnpickler:
         except (pickle.UnpicklingError, RuntimeError, EOFError):
             raise
         except Exception as e:  # a corrupt stream must surface as one clean error type
-            raise pickle.UnpicklingError(f"corrupt or unsupported pickle data: {type(e).__name__}: {e}") from e
+            raise pickle.UnpicklingError(
+                f"corrupt or unsupported pickle data: {type(e).__name__}: {e}") from e
 
     def _load(self) -> Any:
         stack: list = []
@@ -357,7 +358,9 @@ class SafeUnpickler:
         return target
 
     def _user_type(self, obj) -> bool:
-        return self._allowed(type(obj)) and type(obj) not in (type, object)
+        """Whether obj is an instance of a user-allowlisted class (they may take state/items)."""
+        cls = type(obj)
+        return self._user_types.get(id(cls)) is cls and cls not in (type, object)
 
     def _build(self, inst, state) -> None:
         if self._set_state is not None and self._set_state(inst, state):

@@ -158,14 +158,22 @@ def rebuild_parameter_with_state(data, requires_grad, backward_hooks, state):
 
 def rebuild_device_tensor_from_cpu_tensor(data, dtype, device, requires_grad):
     """torch._utils._rebuild_device_tensor_from_cpu_tensor."""
+    from ._tensor import Tensor
+    if not isinstance(data, Tensor):
+        raise RuntimeError(f"rebuilding a tensor: expected a tensor, got {type(data).__name__}")
     return _set_rg(data, requires_grad)
 
 
 def rebuild_from_type_v2(func, new_type, args, state):
     """torch._tensor._rebuild_from_type_v2: rebuild with ``func`` then restore the subclass/state."""
+    if not any(func is r for r in _REBUILDERS):
+        raise pickle.UnpicklingError(
+            f"_rebuild_from_type_v2 only calls tensor rebuilders, got {func!r}"[:200])
     if not isinstance(args, tuple):
-        raise RuntimeError("_rebuild_from_type_v2 expects an args tuple")
+        raise pickle.UnpicklingError("_rebuild_from_type_v2 expects an args tuple")
     ret = func(*args)
+    if isinstance(new_type, _TypeMark):
+        new_type = new_type.cls
     try:
         from .nn.parameter import Parameter
     except Exception:
@@ -188,9 +196,13 @@ def _set_obj_state(obj, state) -> None:
         if not isinstance(part, dict):
             raise RuntimeError("tensor state must be a dict")
         for k, v in part.items():
-            if not isinstance(k, str) or k.startswith("__"):
+            if not isinstance(k, str) or k.startswith("__") or k == "_data":
                 raise pickle.UnpicklingError(f"refusing to set attribute {k!r} on a tensor")
             setattr(obj, k, v)
+
+
+_REBUILDERS = (rebuild_tensor, rebuild_tensor_v2, rebuild_tensor_v3, rebuild_parameter,
+               rebuild_parameter_with_state, rebuild_device_tensor_from_cpu_tensor)
 
 
 def tensor_set_state(inst, state) -> bool:
@@ -225,13 +237,12 @@ def default_globals() -> Dict[str, Any]:
     if _DEFAULT is not None:
         return _DEFAULT
     from ._device import device
-    from ._storage import TypedStorage, UntypedStorage
     from ._tensor import Size, Tensor
     g: Dict[str, Any] = {
         "collections.OrderedDict": collections.OrderedDict,
         "collections.Counter": collections.Counter,
         "builtins.set": set, "builtins.frozenset": frozenset, "builtins.complex": complex,
-        "builtins.bytearray": bytearray,
+        "builtins.bytearray": _bytearray,
         "_codecs.encode": _codecs_encode,
         "torch._utils._rebuild_tensor": rebuild_tensor,
         "torch._utils._rebuild_tensor_v2": rebuild_tensor_v2,
@@ -242,7 +253,6 @@ def default_globals() -> Dict[str, Any]:
         "torch._tensor._rebuild_from_type_v2": rebuild_from_type_v2,
         "torch.Size": Size, "torch.device": device, "torch.Tensor": Tensor,
         "torch.storage.UntypedStorage": StorageType("UntypedStorage", None),
-        "torch.storage.TypedStorage": TypedStorage,
     }
     try:
         from .nn.parameter import Parameter
@@ -256,8 +266,29 @@ def default_globals() -> Dict[str, Any]:
     for name in _dtype_names():
         g["torch." + name] = D._BY_NAME[name]
     _DEFAULT = g
-    _ = UntypedStorage
     return g
+
+
+class _TypeMark:
+    """weights_only stand-in for torch.Tensor / Parameter: names the type, cannot be called."""
+
+    __slots__ = ("cls",)
+
+    def __init__(self, cls):
+        self.cls = cls
+
+
+def _safe_overrides() -> Dict[str, Any]:
+    # calling Tensor(...) would run the legacy constructor (any size): keep the classes inert
+    g = default_globals()
+    return {k: _TypeMark(g[k]) for k in ("torch.Tensor", "torch.nn.parameter.Parameter") if k in g}
+
+
+def _bytearray(*args):
+    """bytearray, but only from data (bytearray(n) would let a file allocate any amount)."""
+    if not args or not isinstance(args[0], (bytes, str)):
+        raise pickle.UnpicklingError("bytearray is only allowed from bytes or str data")
+    return bytearray(*args)
 
 
 def _codecs_encode(obj, encoding="utf-8", errors="strict"):
@@ -268,9 +299,17 @@ def _codecs_encode(obj, encoding="utf-8", errors="strict"):
     return codecs.encode(obj, encoding, errors)
 
 
+_OVERRIDES: Optional[Dict[str, Any]] = None
+
+
 def _safe_resolve(module: str, name: str):
+    global _OVERRIDES
     full = f"{module}.{name}"
-    obj = default_globals().get(full)
+    if _OVERRIDES is None:
+        _OVERRIDES = _safe_overrides()
+    obj = _OVERRIDES.get(full)
+    if obj is None:
+        obj = default_globals().get(full)
     if obj is not None:
         return obj
     user = user_safe_globals()
@@ -307,7 +346,7 @@ def _full_resolve(module: str, name: str):
                 if target is None:
                     raise pickle.UnpicklingError(f"ember has no equivalent of {full}")
         return target
-    mod = __import__(module, level=0)
+    __import__(module, level=0)
     mod = sys.modules[module]
     obj = mod
     for part in name.split("."):
@@ -393,8 +432,15 @@ def _place(raw, location: str, map_location):
     if target.startswith("cuda"):
         from ._device import _get_cupy
         cp = _get_cupy()
-        if cp is None:  # no GPU here: CUDA checkpoints load onto the CPU
-            return raw
+        if cp is None:
+            asked = map_location is not None and not callable(map_location) and (
+                not isinstance(map_location, dict) or location in map_location)
+            if asked:
+                raise RuntimeError(
+                    "Attempting to deserialize object on a CUDA device but ember found no CUDA "
+                    "device (CuPy missing or no GPU). If you are running on a CPU-only machine, "
+                    "please use ember.load with map_location='cpu' to map your storages to the CPU.")
+            return raw  # a CUDA checkpoint on a CPU-only machine loads onto the CPU
         idx = int(target.split(":")[1]) if ":" in target else 0
         with cp.cuda.Device(idx):
             return cp.asarray(raw)

@@ -67,7 +67,8 @@ def save_safetensors(tensors: Dict[str, object], path, metadata: Optional[Dict[s
     offset = 0
     for name in order:
         arr, code = arrays[name]
-        header[name] = {"dtype": code, "shape": list(arr.shape), "data_offsets": [offset, offset + arr.nbytes]}
+        header[name] = {"dtype": code, "shape": list(arr.shape),
+                        "data_offsets": [offset, offset + arr.nbytes]}
         offset += arr.nbytes
     blob = json.dumps(header, separators=(",", ":")).encode("utf-8")
     blob += b" " * ((-len(blob)) % 8)

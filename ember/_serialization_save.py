@@ -16,7 +16,7 @@ import stat
 import struct
 import sys
 import tempfile
-from typing import Any, BinaryIO, Dict, List
+from typing import Any, BinaryIO, Dict
 
 import numpy as np
 

@@ -113,7 +113,6 @@ class ZipReader:
     def __init__(self, f: BinaryIO):
         self._f = f
         start = f.tell()
-        f.seek(0, 2)
         self.file_size = f.seek(0, 2)
         f.seek(start)
         self._zip = zipfile.ZipFile(f)
@@ -177,5 +176,6 @@ class ZipReader:
                 n = len(chunk)
                 mv[got:got + n] = chunk
             if not n:
-                raise RuntimeError(f"PytorchStreamReader failed reading record {name}: unexpected end of file")
+                raise RuntimeError(
+                    f"PytorchStreamReader failed reading record {name}: unexpected end of file")
             got += n

@@ -13,7 +13,7 @@ from ._device import array_module, device_of_array
 
 
 def _ptr(a) -> int:
-    if a.__class__ is np.ndarray:
+    if isinstance(a, np.ndarray):
         return a.__array_interface__["data"][0]
     return int(a.data.ptr)
 

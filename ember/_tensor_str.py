@@ -273,10 +273,22 @@ def _nested_str(a: np.ndarray, indent: int, summarize: bool, f1: _Formatter, f2:
     return "[" + ("," + "\n" * (a.ndim - 1) + " " * (indent + 1)).join(slices) + "]"
 
 
-def _body_str(a: np.ndarray, indent: int, floating: bool, is_complex: bool) -> str:
+def _trim(a: Any, edge: int) -> Any:
+    """Keep only what a summarised print can show (edges plus one middle item per long axis).
+
+    Works on the device array before the host copy, so printing a huge CuPy tensor copies a
+    few elements, not all of them. A long axis keeps 2*edge+1 items so it still reads as long.
+    """
+    for axis, n in enumerate(a.shape):
+        if n > 2 * edge + 1:
+            keep = list(range(edge)) + [n // 2] + list(range(n - edge, n))
+            a = a[(slice(None),) * axis + (keep,)]
+    return a
+
+
+def _body_str(a: np.ndarray, indent: int, floating: bool, is_complex: bool, summarize: bool) -> str:
     if a.size == 0:
         return "[]"
-    summarize = a.size > PRINT_OPTS.threshold
     edge = PRINT_OPTS.edgeitems
     if is_complex:
         real, imag = a.real, a.imag
@@ -353,11 +365,13 @@ def tensor_repr(t: Any, tensor_contents: Optional[str] = None) -> str:
         if text is None:
             text = "..."
     else:
-        data = _host(t._data)
-        if data.size == 0:
+        raw = t._data
+        summarize = raw.size > PRINT_OPTS.threshold
+        data = _host(_trim(raw, PRINT_OPTS.edgeitems) if summarize else raw)
+        if raw.size == 0:
             # The shape is spelled out unless it is (0,), as NumPy does.
-            if data.ndim != 1:
-                suffixes.append("size=" + str(tuple(data.shape)))
+            if raw.ndim != 1:
+                suffixes.append("size=" + str(tuple(raw.shape)))
             # No elements to hint at the dtype, so every non-default dtype (int64 too) is named.
             if dtype_name != default_name:
                 suffixes.append("dtype=" + dtype_name)
@@ -365,13 +379,13 @@ def tensor_repr(t: Any, tensor_contents: Optional[str] = None) -> str:
                 text = "[]"
         else:
             if not PRINT_OPTS.edgeitems:
-                suffixes.append("size=" + str(tuple(data.shape)))
+                suffixes.append("size=" + str(tuple(raw.shape)))
             if not has_default_dtype:
                 suffixes.append("dtype=" + dtype_name)
             if text is None:
                 floating = bool(getattr(t.dtype, "is_floating_point", data.dtype.kind in "fV"))
                 is_complex = bool(getattr(t.dtype, "is_complex", data.dtype.kind == "c"))
-                text = _body_str(_widen(data, dtype_name, floating), indent, floating, is_complex)
+                text = _body_str(_widen(data, dtype_name, floating), indent, floating, is_complex, summarize)
 
     grad_fn_name = _grad_fn_name(t)
     if grad_fn_name is not None:

@@ -151,10 +151,11 @@ def test_run_module(tmp_path) -> None:
 
 
 def test_run_script_error_shows_traceback(tmp_path) -> None:
-    (tmp_path / "bad.py").write_text("import torch\ntorch.ones(2, 3) @ torch.ones(2, 3)\n")
+    (tmp_path / "bad.py").write_text("import torch\n\ndef f():\n    raise ValueError('boom from the script')\n\nf()\n")
     proc = ember_cmd("run", str(tmp_path / "bad.py"))
     assert proc.returncode == 1
-    assert "Traceback" in proc.stderr and "bad.py" in proc.stderr and "RuntimeError" in proc.stderr
+    assert "Traceback" in proc.stderr and "bad.py\", line 4, in f" in proc.stderr
+    assert proc.stderr.rstrip().endswith("ValueError: boom from the script")
 
 
 def test_run_missing_script() -> None:

@@ -1,10 +1,13 @@
 """Tensor and storage printing must match torch character for character."""
 import math
 
+import warnings
+
 import ml_dtypes
 import numpy as np
 import pytest
 
+import ember
 from ember import _tensor_str as ts
 from tests._oracle import requires_torch, torch
 
@@ -59,8 +62,26 @@ def _fake_from(t, device=None, names=None):
     return fake
 
 
+def _numpy_of(t):
+    """The torch tensor's values as a fresh NumPy array (bfloat16 through ml_dtypes)."""
+    t = t.detach().resolve_conj().resolve_neg()
+    if t.dtype == torch.bfloat16:
+        return t.view(torch.int16).numpy().view(ml_dtypes.bfloat16).copy()
+    return t.numpy().copy()
+
+
+def _mirror(t):
+    """An ember tensor holding the same values as the torch tensor (leaf requires_grad kept)."""
+    e = ember.from_numpy(_numpy_of(t))
+    if t.requires_grad and t.is_leaf:
+        e.requires_grad_(True)
+    return e
+
+
 def _check(t):
-    assert ts.tensor_repr(_fake_from(t)) == repr(t)
+    e = _mirror(t)
+    assert repr(e) == repr(t)
+    assert str(e) == str(t)
 
 
 @pytest.fixture(autouse=True)
@@ -94,10 +115,20 @@ def test_seed_examples():
     ]
     for t, expected in cases:
         assert repr(t) == expected
-        assert ts.tensor_repr(_fake_from(t)) == expected
+        assert repr(_mirror(t)) == expected
+    # The same values built through ember's own API.
+    assert repr(ember.ones(3)) == "tensor([1., 1., 1.])"
+    assert repr(ember.zeros(5, dtype=ember.float64)) == "tensor([0., 0., 0., 0., 0.], dtype=torch.float64)"
+    assert repr(ember.tensor(3.0)) == "tensor(3.)"
+    assert repr(ember.tensor([[4.0, 1.0], [10.0, 3.0], [2.0, 1.0]])) == \
+        "tensor([[ 4.,  1.],\n        [10.,  3.],\n        [ 2.,  1.]])"
 
 
 def test_named_tensor_suffix():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        e = ember.tensor([0.2126, 0.7152, 0.0722], names=("channels",))
+    assert repr(e) == "tensor([0.2126, 0.7152, 0.0722], names=('channels',))"
     t = torch.tensor([0.2126, 0.7152, 0.0722])
     fake = _fake_from(t, names=("channels",))
     assert ts.tensor_repr(fake) == "tensor([0.2126, 0.7152, 0.0722], names=('channels',))"
@@ -180,12 +211,17 @@ def test_empty_dtype_rules():
 
 
 def test_grad_suffixes():
-    a = torch.ones(3, requires_grad=True)
-    _check(a)
-    _check(a * 2)
-    _check((a * 2).sum())
-    _check(torch.ones(2, 3, dtype=torch.float64, requires_grad=True) + 1)
-    _check(torch.zeros(0, 2, requires_grad=True))
+    def cases(m):
+        a = m.ones(3, requires_grad=True)
+        b = m.ones(2, 3, dtype=m.float64, requires_grad=True)
+        return [a, a * 2, (a * 2).sum(), b + 1, m.zeros(0, 2, requires_grad=True),
+                (m.ones(12, dtype=m.float64, requires_grad=True) / 3) * 7]
+    for e, t in zip(cases(ember), cases(torch)):
+        assert repr(e) == repr(t)
+    # The grad_fn name is the node's name() (the last '::' part), as torch shows it.
+    fake = _fake_from(torch.ones(2))
+    fake.grad_fn = _GradFn("torch::autograd::CopySlices")
+    assert ts.tensor_repr(fake) == "tensor([1., 1.], grad_fn=<CopySlices>)"
 
 
 def test_suffix_wraps_past_linewidth():
@@ -193,7 +229,8 @@ def test_suffix_wraps_past_linewidth():
     for n in range(5, 12):
         _check(torch.arange(float(n)) / 3 + 0.5)
         _check((torch.arange(float(n)) / 3).double())
-        _check((torch.arange(float(n), requires_grad=True) / 3).double())
+        t = (torch.arange(float(n), requires_grad=True) / 3).double()
+        assert ts.tensor_repr(_fake_from(t)) == repr(t)
     _check(torch.full((2, 7), 1.2345, dtype=torch.float64))
 
 
@@ -213,18 +250,18 @@ def test_meta_device():
     assert ts.tensor_repr(fake) == repr(t)
 
 
-def test_default_dtype_changes_suffix(monkeypatch):
-    monkeypatch.setattr(ts, "_default_dtype_name", lambda: "torch.float64")
-    prev = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
+def test_default_dtype_changes_suffix():
+    prev_t, prev_e = torch.get_default_dtype(), ember.get_default_dtype()
     try:
-        for t in [torch.ones(3, dtype=torch.float32), torch.ones(3, dtype=torch.float64),
-                  torch.ones(2, dtype=torch.complex64), torch.ones(2, dtype=torch.complex128),
-                  torch.zeros(0, dtype=torch.float32), torch.zeros(0, dtype=torch.float64),
-                  torch.ones(2, dtype=torch.int64)]:
-            _check(t)
+        for default in ("float64", "float32", "float16"):
+            torch.set_default_dtype(getattr(torch, default))
+            ember.set_default_dtype(getattr(ember, default))
+            for dtype in ("float32", "float64", "float16", "complex64", "complex128", "int64", "bool"):
+                for shape in [(3,), (0,), (0, 2)]:
+                    _check(torch.ones(shape, dtype=getattr(torch, dtype)))
     finally:
-        torch.set_default_dtype(prev)
+        torch.set_default_dtype(prev_t)
+        ember.set_default_dtype(prev_e)
 
 
 def test_subclass_prefix():
@@ -285,7 +322,7 @@ def test_options_change_output():
 def test_full_profile_prints_everything():
     _both_set(profile="full")
     t = torch.arange(2000.0)
-    out = ts.tensor_repr(_fake_from(t))
+    out = repr(_mirror(t))
     assert "..." not in out and out == repr(t)
 
 
@@ -303,21 +340,22 @@ class _Storage:
 
 
 def test_storage_repr_matches_torch():
-    import warnings
-
     warnings.simplefilter("ignore")
     t = torch.tensor([[4.0, 1.0], [5.0, 3.0], [2.0, 1.0]])
     expected = " 4.0\n 1.0\n 5.0\n 3.0\n 2.0\n 1.0\n[torch.storage.TypedStorage(dtype=torch.float32, device=cpu) of size 6]"
     assert repr(t.storage()) == expected
-    assert ts.storage_repr(_Storage(t.numpy().reshape(-1), t.dtype)) == expected
+    assert repr(ember.tensor([[4.0, 1.0], [5.0, 3.0], [2.0, 1.0]]).storage()) == expected
     for tt in [torch.tensor([0.1, 2.0]), torch.tensor([0.1], dtype=torch.float16),
                torch.tensor([0.1, -3.0], dtype=torch.bfloat16), torch.tensor([], dtype=torch.int32),
-               torch.tensor([1 + 2j]), torch.tensor([True, False]), torch.tensor([3, -4])]:
-        arr = _fake_from(tt)._data.reshape(-1)
-        assert ts.storage_repr(_Storage(arr, tt.dtype)) == repr(tt.storage())
-        us = tt.untyped_storage()
-        raw = np.frombuffer(bytes(us), dtype=np.uint8) if len(us) else np.zeros(0, np.uint8)
-        assert ts.untyped_storage_repr(_Storage(raw, None)) == repr(us)
+               torch.tensor([1 + 2j]), torch.tensor([True, False]), torch.tensor([3, -4]),
+               torch.tensor([1.5, 2.0], dtype=torch.float64), torch.tensor([200, 7], dtype=torch.uint8)]:
+        e = _mirror(tt)
+        assert repr(e.storage()) == repr(tt.storage())
+        assert str(e.storage()) == str(tt.storage())
+        assert repr(e.untyped_storage()) == repr(tt.untyped_storage())
+    # Storage objects only need _array/dtype/device: an UntypedStorage has no dtype.
+    raw = np.array([1, 255], np.uint8)
+    assert ts.untyped_storage_repr(_Storage(raw, None)) == ts.storage_repr(_Storage(raw, None))
     meta = torch.ones(2, device="meta")
     m = _Storage(None, torch.float32, "meta")
     m.__class__ = type("S", (_Storage,), {"__len__": lambda self: 2})
@@ -334,4 +372,42 @@ def test_random_sweep_with_random_options():
         shape = _SHAPES[rng.integers(len(_SHAPES))]
         dtype = _DTYPES[rng.integers(len(_DTYPES))]
         t = _random_tensor(rng, shape, dtype)
-        assert ts.tensor_repr(_fake_from(t)) == repr(t), (kw, shape, dtype)
+        assert repr(_mirror(t)) == repr(t), (kw, shape, dtype)
+
+
+def test_ember_set_printoptions_is_this_module():
+    assert ember.set_printoptions is ts.set_printoptions
+    ember.set_printoptions(precision=2)
+    assert repr(ember.tensor([1.2345, 2.0])) == "tensor([1.23, 2.00])"
+    ember.set_printoptions(profile="default")
+    assert repr(ember.tensor([1.2345, 2.0])) == "tensor([1.2345, 2.0000])"
+
+
+class _FakeCupyArray:
+    """Stands in for a cupy.ndarray: slicing stays 'on device', .get() copies to the host."""
+
+    def __init__(self, a):
+        self._a = a
+        self.shape, self.size, self.ndim, self.dtype = a.shape, a.size, a.ndim, a.dtype
+        self.copied = 0
+
+    def __getitem__(self, key):
+        return _FakeCupyArray(self._a[key])
+
+    def get(self):
+        _FakeCupyArray.copied += self._a.size
+        return self._a
+
+
+_FakeCupyArray.__module__ = "cupy._core.core"
+
+
+def test_device_arrays_are_trimmed_before_the_host_copy():
+    t = torch.from_numpy(np.random.default_rng(3).standard_normal((500, 400))).float()
+    fake = _fake_from(t, device=_Dev("cuda:0"))
+    expected = ts.tensor_repr(fake)  # the host-array path, itself checked against torch elsewhere
+    assert expected.startswith(repr(t)[:-3]) and expected.endswith("device='cuda:0')")
+    fake._data = _FakeCupyArray(fake._data)
+    _FakeCupyArray.copied = 0
+    assert ts.tensor_repr(fake) == expected
+    assert _FakeCupyArray.copied == 7 * 7  # edges and one middle item per axis, not 200000

@@ -1,7 +1,6 @@
 """ember.save / ember.load against real torch files, both directions."""
 import collections
 import io
-import pathlib
 import zipfile
 
 import numpy as np
@@ -63,6 +62,16 @@ def test_torch_parameters_and_requires_grad():
     assert not isinstance(out["rg"], Parameter)
 
 
+def test_torch_parameter_with_state():
+    p = torch.nn.Parameter(torch.ones(2))
+    p.tag = "decoder"
+    data = torch_save_bytes({"p": p})
+    assert b"_rebuild_parameter_with_state" in zipfile.ZipFile(io.BytesIO(data)).read("archive/data.pkl")
+    out = ember_load_bytes(data)
+    assert out["p"].tag == "decoder" and out["p"].requires_grad
+    assert ember_bytes(out["p"]) == torch_bytes(p)
+
+
 def test_torch_model_state_dict_with_metadata():
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Conv2d(2, 3, 3), torch.nn.BatchNorm2d(3), torch.nn.ReLU(),
@@ -116,7 +125,8 @@ def test_torch_legacy_format(dtype):
 
 
 def test_torch_unsigned_wide_dtypes():
-    obj = {"u16": torch.from_numpy(np.arange(5, dtype=np.uint16)), "u32": torch.from_numpy(np.arange(3, dtype=np.uint32))[1:]}
+    obj = {"u16": torch.from_numpy(np.arange(5, dtype=np.uint16)),
+           "u32": torch.from_numpy(np.arange(3, dtype=np.uint32))[1:]}
     out = ember_load_bytes(torch_save_bytes(obj))
     for k in obj:
         assert_same(out[k], obj[k])
@@ -207,7 +217,8 @@ def test_ember_file_every_dtype_loads_in_torch(dtype):
     out = torch_load_bytes(ember_save_bytes({"x": e, "s": ember_tensor(e._data[1, 2, ...])}))
     assert torch_bytes(out["x"]) == torch_bytes(t) and out["x"].dtype == t.dtype
     assert out["s"].shape == () and torch_bytes(out["s"]) == torch_bytes(t[1, 2])
-    assert out["s"].storage_offset() == 6 and out["s"].untyped_storage().nbytes() == out["x"].untyped_storage().nbytes()
+    assert out["s"].storage_offset() == 6
+    assert out["s"].untyped_storage().nbytes() == out["x"].untyped_storage().nbytes()
     back = ember_load_bytes(ember_save_bytes({"x": e}))
     assert ember_bytes(back["x"]) == ember_bytes(e) and str(back["x"].dtype) == str(e.dtype)
 
@@ -251,7 +262,8 @@ def test_ember_zip_layout_matches_torch():
     assert len(sid) == 40 and sid.isdigit()
     for info in ze.infolist():  # every record's data starts on a 64-byte boundary
         hdr = edata[info.header_offset:info.header_offset + 30]
-        start = info.header_offset + 30 + int.from_bytes(hdr[26:28], "little") + int.from_bytes(hdr[28:30], "little")
+        start = (info.header_offset + 30 + int.from_bytes(hdr[26:28], "little")
+                 + int.from_bytes(hdr[28:30], "little"))
         assert start % 64 == 0
 
 
@@ -317,7 +329,8 @@ def test_ember_legacy_format_both_ways():
     data = ember_save_bytes(obj, _use_new_zipfile_serialization=False)
     assert not data.startswith(b"PK")
     out = torch_load_bytes(data)
-    assert torch.equal(out["v"], torch.arange(3.0, 6.0, dtype=torch.float64)) and out["v"].storage_offset() == 3
+    assert torch.equal(out["v"], torch.arange(3.0, 6.0, dtype=torch.float64))
+    assert out["v"].storage_offset() == 3
     assert out["a"].untyped_storage().data_ptr() == out["v"].untyped_storage().data_ptr()
     back = ember_load_bytes(data)
     for k in obj:
@@ -380,3 +393,60 @@ def test_load_rejects_bad_inputs(tmp_path):
     assert info.type.__name__ in ("RuntimeError", "UnpicklingError")
     with pytest.raises(ValueError):
         S.save({}, io.BytesIO(), pickle_protocol=99)
+
+
+def test_bare_storages_both_ways():
+    import warnings
+    from ember._storage import TypedStorage, UntypedStorage
+    t = torch.arange(6, dtype=torch.int32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = ember_load_bytes(torch_save_bytes({"typed": t.storage(), "t": t}))
+    assert isinstance(out["typed"], TypedStorage) and out["typed"].tolist() == list(range(6))
+    assert out["typed"].data_ptr() == root_ptr(out["t"])  # one record for both
+    b = t.view(torch.uint8)
+    out = ember_load_bytes(torch_save_bytes({"u": b.untyped_storage(), "b": b}))
+    assert isinstance(out["u"], UntypedStorage) and out["u"].nbytes() == 24
+    assert out["u"].data_ptr() == root_ptr(out["b"])
+    e = ember_tensor(np.arange(4, dtype=np.uint8))
+    back = torch_load_bytes(ember_save_bytes({"u": e.untyped_storage(), "t": e}))
+    assert back["u"].nbytes() == 4 and back["u"].data_ptr() == back["t"].untyped_storage().data_ptr()
+    f = ember_tensor(np.arange(4, dtype=np.float32))
+    with pytest.raises(RuntimeError, match="different types"):  # as torch refuses
+        ember_save_bytes({"u": f.untyped_storage(), "t": f})
+    with pytest.raises(RuntimeError, match="different types"):
+        torch_save_bytes({"u": t.untyped_storage(), "t": t})
+
+
+def test_numpy_arrays_need_allowlisting():
+    import pickle
+    from ember import serialization as S
+    arr = np.arange(3.0)
+    data = torch_save_bytes({"np": arr})
+    with pytest.raises(pickle.UnpicklingError, match="numpy"):
+        S.load(io.BytesIO(data))
+    from numpy._core.multiarray import _reconstruct
+    allow = [_reconstruct, np.ndarray, np.dtype, type(np.dtype(np.float64))]
+    with S.safe_globals(allow):
+        out = S.load(io.BytesIO(data))
+    assert np.array_equal(out["np"], arr)
+    assert np.array_equal(S.load(io.BytesIO(data), weights_only=False)["np"], arr)
+
+
+def test_legacy_trusted_load_from_real_file(tmp_path):
+    from ember import serialization as S
+    path = tmp_path / "old.pt"
+    torch.save({"obj": _Box(1), "t": torch.arange(3)}, path, _use_new_zipfile_serialization=False)
+    out = S.load(path, weights_only=False)
+    assert out["obj"].v == 1 and out["t"].tolist() == [0, 1, 2]
+
+
+def test_explicit_cuda_map_location_without_gpu():
+    from ember._device import _get_cupy
+    if _get_cupy() is not None:
+        pytest.skip("a GPU is present")
+    data = ember_save_bytes({"x": ember_tensor(np.ones(2, np.float32))})
+    with pytest.raises(RuntimeError, match="CUDA"):
+        ember_load_bytes(data, map_location="cuda:0")
+    with pytest.raises(RuntimeError, match="CUDA"):
+        ember_load_bytes(data, map_location={"cpu": "cuda:0"})

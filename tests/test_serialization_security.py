@@ -46,12 +46,14 @@ def _payloads(marker):
     yield "os.system", b"\x80\x02" + _global("os", "system") + pickle.dumps((cmd,), 2)[2:-1] + b"R."
     yield "posix.system", b"\x80\x02" + _global("posix", "system") + pickle.dumps((cmd,), 2)[2:-1] + b"R."
     code = f"open({str(marker)!r}, 'w').close()"
-    yield "builtins.eval", b"\x80\x02" + _global("__builtin__", "eval") + pickle.dumps((code,), 2)[2:-1] + b"R."
+    args = pickle.dumps((code,), 2)[2:-1]
+    yield "builtins.eval", b"\x80\x02" + _global("__builtin__", "eval") + args + b"R."
     yield "builtins.exec", b"\x80\x02" + _global("builtins", "exec") + pickle.dumps((code,), 2)[2:-1] + b"R."
     yield "builtins.getattr", b"\x80\x02" + _global("builtins", "getattr") + b")R."
     yield "subprocess.Popen", b"\x80\x02" + _global("subprocess", "Popen") + b")\x81."
     # dotted names reaching through an allowed class to something else
-    yield "collections.OrderedDict.fromkeys", b"\x80\x02" + _global("collections", "OrderedDict.fromkeys") + b")R."
+    yield ("collections.OrderedDict.fromkeys",
+           b"\x80\x02" + _global("collections", "OrderedDict.fromkeys") + b")R.")
     yield "torch._utils.sys", b"\x80\x02" + _global("torch._utils", "sys") + b"."
     # protocol 4 STACK_GLOBAL spelling of os.system
     yield "os.system", (b"\x80\x04\x8c\x02os\x94\x8c\x06system\x94\x93\x94" +
@@ -65,7 +67,8 @@ def test_malicious_globals_refused_and_never_run(tmp_path, container):
         if container == "zip":
             data = _with_pickle(pkl)
         elif container == "legacy":
-            head = b"".join(pickle.dumps(x, 2) for x in (0x1950A86A20F9469CFC6C, 1001, {"little_endian": True}))
+            head = b"".join(pickle.dumps(x, 2)
+                            for x in (0x1950A86A20F9469CFC6C, 1001, {"little_endian": True}))
             data = head + pkl
         else:
             data = pkl
@@ -106,6 +109,16 @@ def test_subclass_and_state_tricks_refused(tmp_path):
         _load(_with_pickle(b"\x80\x02" + _global("torch._utils", "_rebuild_tensor_v2") + b")\x81."))
     with pytest.raises(pickle.UnpicklingError, match="builtins.type"):
         _load(_with_pickle(b"\x80\x02" + _global("builtins", "type") + b")\x81."))
+    # allowlisted names that would allocate whatever a file asks for stay inert
+    for mod, name in (("torch", "Tensor"), ("builtins", "bytearray"), ("torch.nn.parameter", "Parameter")):
+        pkl = b"\x80\x02" + _global(mod, name) + b"\x8a\x06\x00\x00\x00\x00\x00\x01\x85R."
+        with pytest.raises(pickle.UnpicklingError):
+            _load(_with_pickle(pkl))
+    # _rebuild_from_type_v2 only calls tensor rebuilders
+    pkl = (b"\x80\x02" + _global("torch._tensor", "_rebuild_from_type_v2") + b"("
+           + _global("_codecs", "encode") + _global("torch", "Tensor") + b"X\x01\x00\x00\x00a\x85NtR.")
+    with pytest.raises(pickle.UnpicklingError, match="rebuilders"):
+        _load(_with_pickle(pkl))
     # OrderedDict state may not carry non-str keys
     pkl = b"\x80\x02" + _global("collections", "OrderedDict") + b")R}K\x01K\x02sb."
     with pytest.raises(pickle.UnpicklingError):
@@ -114,7 +127,6 @@ def test_subclass_and_state_tricks_refused(tmp_path):
 
 def test_out_of_bounds_tensor_views_refused():
     """A crafted size/stride reaching past the storage never reads outside it."""
-    from ember._serialization_save import torch_global  # noqa: F401  (names only)
     good = _valid_zip()
     z = zipfile.ZipFile(io.BytesIO(good))
     pkl = z.read("archive/data.pkl")

@@ -100,7 +100,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 from .function import Function, FunctionCtx, once_differentiable  # noqa: E402
 from . import functional  # noqa: E402
-from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
+from .gradcheck import gradcheck, gradgradcheck, GradcheckError  # noqa: E402
+from .anomaly_mode import (detect_anomaly, set_detect_anomaly, is_anomaly_enabled,  # noqa: E402
+                           is_anomaly_check_nan_enabled)
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
-           "is_grad_enabled", "Function", "gradcheck", "gradgradcheck", "functional", "graph"]
+           "is_grad_enabled", "Function", "gradcheck", "gradgradcheck", "functional", "graph",
+           "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]

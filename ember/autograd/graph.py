@@ -12,6 +12,7 @@ import heapq
 import itertools
 import weakref
 
+from .anomaly_mode import anomaly as _anomaly
 from .grad_mode import state
 
 _seq = itertools.count()
@@ -69,15 +70,9 @@ class Node:
         if saved is None:
             return ()
         out = []
-        for i, (t, ver) in enumerate(saved):
+        for t, ver in saved:
             if t is not None and t._version != ver:
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by an "
-                    f"inplace operation: [{_type_name(t)} {list(t.shape)}], which is output "
-                    f"{getattr(t, '_output_nr', 0)} of {self.name()}, is at version {t._version}; "
-                    f"expected version {ver} instead. Hint: enable anomaly detection to find the "
-                    "operation that failed to compute its gradient, with "
-                    "torch.autograd.set_detect_anomaly(True).")
+                raise RuntimeError(version_error(t, t.grad_fn, ver))
             out.append(t)
         return tuple(out)
 
@@ -122,6 +117,23 @@ def _type_name(t) -> str:
              "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
              "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
     return f"torch.{names.get(t.dtype.name, t.dtype.name)}Tensor"
+
+
+def version_error(t, producer, expected: int) -> str:
+    """torch's message for a saved tensor modified in place (producer: the node that made it)."""
+    where = ""
+    if producer is not None:
+        name = producer.name()
+        if name == "CopySlices":
+            name = "torch::autograd::CopySlices"
+        if name.endswith("Backward0"):
+            name = name[:-9]
+        where = f", which is output {t._output_nr} of {name.replace('Backward', '')}"
+    return ("one of the variables needed for gradient computation has been modified by an inplace "
+            f"operation: [{_type_name(t)} {list(t.shape)}]{where}, is at version {t._version}; "
+            f"expected version {expected} instead. Hint: enable anomaly detection to find the "
+            "operation that failed to compute its gradient, with "
+            "torch.autograd.set_detect_anomaly(True, check_nan=False).")
 
 
 class _RemovableHandle:
@@ -269,6 +281,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
                 continue
             pushed.add(id(node))
             heapq.heappush(heap, (-node_seq(node), id(node), node))
+    anomaly_on = _anomaly.enabled
     prev_mode = state.grad_enabled
     state.grad_enabled = create_graph
     try:
@@ -288,13 +301,20 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
                     if t is not None and nr in buf:
                         g = buf[nr]
                         t.grad = g.detach().clone() if t.grad is None else t.grad + g.detach()
-            if capture and targets is not None and nid in targets:
+            if targets is not None and nid in targets:
+                leaf_node = isinstance(node, AccumulateGrad)
                 for (tid, nr), idxs in target_keys.items():
                     if tid == nid and nr in buf:
-                        for i in idxs:
-                            results[i] = buf[nr]
-                if isinstance(node, AccumulateGrad):
+                        if capture:
+                            for i in idxs:
+                                results[i] = buf[nr]
+                        elif not leaf_node:  # backward(inputs=[non-leaf]) fills its .grad
+                            _accumulate_nonleaf(inputs[idxs[0]], buf[nr], create_graph)
+                if capture and leaf_node:
                     continue
+                if not leaf_node and not any(n is not None and id(n) in needed
+                                             for n, _ in node.next_functions):
+                    continue  # a target that leads to no other target need not run
             if isinstance(node, AccumulateGrad):
                 if 0 in buf:
                     node.accumulate(buf[0], create_graph, owned_ids.get(id(buf[0]), False))
@@ -311,7 +331,10 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
                         grads = tuple(r)
             if node._materialize and any(g is None for g in grads):
                 grads = node._fill_none(grads)
-            in_grads = node._backward(grads)
+            if anomaly_on:
+                in_grads = _anomalous_backward(node, grads)
+            else:
+                in_grads = node._backward(grads)
             if node._post_hooks:
                 for h in node._post_hooks:
                     r = h(in_grads, grads)
@@ -350,10 +373,29 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
     if capture:
         for i, r in enumerate(results):
             if r is None and not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been used "
-                                   "in the graph. Set allow_unused=True if this is the desired behavior.")
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been "
+                                   "used in the graph. Set allow_unused=True if this is the desired "
+                                   "behavior.")
         return tuple(results)
     return None
+
+
+def _accumulate_nonleaf(t, g, create_graph: bool) -> None:
+    if not create_graph:
+        g = g.detach()
+    t.grad = g if t.grad is None else t.grad + g
+
+
+def _anomalous_backward(node, grads):
+    from .anomaly_mode import check_nan, report
+    try:
+        res = node._backward(grads)
+    except Exception as e:
+        report(node, e)
+        raise
+    if _anomaly.check_nan:
+        check_nan(node, res)
+    return res
 
 
 def node_seq(node) -> int:

@@ -25,7 +25,7 @@ import weakref
 from .._device import array_module as xp
 from .._dtype import from_np
 from .._tensor import Tensor, _wrap
-from ..autograd.graph import Node, grad_accumulator
+from ..autograd.graph import FREED_MSG, Node, grad_accumulator, version_error
 from ..autograd.grad_mode import state
 
 _counter = itertools.count()
@@ -52,19 +52,16 @@ class Function(Node):
     def output(self):
         """The op's output for backward: the live tensor when differentiating twice."""
         if self._freed:
-            raise RuntimeError("Trying to backward through the graph a second time (or directly "
-                               "access saved tensors after they have already been freed).")
+            raise RuntimeError(FREED_MSG)
         ref = self._outputs
         if ref is not None and ref[0]._vc[0] != 0:
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: output 0 of {self.name()} is at version {ref[0]._vc[0]}; "
-                "expected version 0 instead. Hint: enable anomaly detection to find the operation "
-                "that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).")
+            raise RuntimeError(version_error(ref[0], self, 0))
         if state.grad_enabled and ref is not None:
             t = ref[1]()
-            if t is not None:
-                return t
+            if t is None:  # output dropped by the user: re-attach it to this node for double backward
+                t = _wrap(ref[0]._data)
+                t._vc, t._rg, t._grad_fn = ref[0]._vc, True, self
+            return t
         return ref[0] if ref is not None else None
 
     def _fill_none(self, grads):

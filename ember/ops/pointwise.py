@@ -150,6 +150,7 @@ def _sigmoid(m, x):
 
 def _make_unary(name, fwd, bwd, floating):
     needs_y = bwd is not None and _uses(bwd, "y")
+    needs_x = bwd is None or _uses(bwd, "x")  # torch saves only what the formula reads
     cls_name = "".join(p.capitalize() for p in name.split("_"))
 
     def forward(ctx, x, dtype=None):
@@ -159,14 +160,14 @@ def _make_unary(name, fwd, bwd, floating):
         return r
 
     def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+        x = ctx.saved_tensors[0] if needs_x else None
         y = ctx.output if needs_y else None
         if bwd is None:
             raise RuntimeError(f"the derivative for '{name}' is not implemented.")
         return bwd(g, x, y)
 
     cls = type(cls_name, (Function,), {"forward": staticmethod(forward), "backward": staticmethod(backward),
-                                       "save": (0,), "save_output": needs_y})
+                                       "save": (0,) if needs_x else (), "save_output": needs_y})
 
     def op(input, *, out=None):
         dt = input._data.dtype

@@ -3,3 +3,25 @@ from .module import Module, register_module_forward_hook, register_module_forwar
 from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 
 # ---- layer modules (the nn helper adds import lines below) ----
+from .linear import Identity, Linear, Bilinear
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from .activation import (Tanh, Sigmoid, Softsign, Tanhshrink, LogSigmoid, Mish, ReLU, ReLU6, SiLU,
+                         Hardswish, Hardsigmoid, SELU, LeakyReLU, ELU, CELU, GELU, Softplus, Hardtanh,
+                         Softshrink, Hardshrink, Threshold, PReLU, GLU, Softmax, LogSoftmax, Softmin,
+                         Softmax2d)
+from .pooling import (MaxPool1d, MaxPool2d, MaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, AdaptiveAvgPool1d,
+                      AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
+                      AdaptiveMaxPool3d, MaxUnpool2d, LPPool2d)
+from .padding import (ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d,
+                      ReplicationPad3d, CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d,
+                      ConstantPad2d, ConstantPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d)
+from .batchnorm import (BatchNorm1d, BatchNorm2d, BatchNorm3d, InstanceNorm1d, InstanceNorm2d,
+                        InstanceNorm3d)
+from .normalization import LayerNorm, RMSNorm, GroupNorm, LocalResponseNorm
+from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout
+from .loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, NLLLoss, CrossEntropyLoss, BCELoss,
+                   BCEWithLogitsLoss, KLDivLoss, PoissonNLLLoss, GaussianNLLLoss, SoftMarginLoss,
+                   MarginRankingLoss, HingeEmbeddingLoss, CosineEmbeddingLoss, TripletMarginLoss,
+                   MultiMarginLoss, MultiLabelSoftMarginLoss, CosineSimilarity, PairwiseDistance)
+from .misc import (Flatten, Unflatten, Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle,
+                   PixelUnshuffle, Embedding)

@@ -1,0 +1,275 @@
+"""Convolution for 1, 2 and 3 spatial dims: im2col windows (as_strided) + one matmul per group.
+
+conv's input-gradient is a transposed convolution and vice versa, so each op's backward is the
+other op (both written here); weight gradients contract input windows with the output gradient.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from ..ops._function import Function, xp
+
+
+def _windows(x, k, stride, dilation, out):
+    """View of x (N, C, *S) as (N, C, *out, *k) sliding windows."""
+    m = xp(x)
+    nd = len(k)
+    st = x.strides
+    shape = x.shape[:2] + tuple(out) + tuple(k)
+    strides = st[:2] + tuple(st[2 + i] * stride[i] for i in range(nd)) + \
+        tuple(st[2 + i] * dilation[i] for i in range(nd))
+    return m.lib.stride_tricks.as_strided(x, shape, strides)
+
+
+def _pad(x, padding):
+    if not any(padding):
+        return x
+    m = xp(x)
+    return m.pad(x, ((0, 0), (0, 0)) + tuple((p, p) for p in padding))
+
+
+def _out_size(s, k, stride, pad, dil):
+    return (s + 2 * pad - dil * (k - 1) - 1) // stride + 1
+
+
+def conv_forward(x, w, stride, padding, dilation, groups):
+    """y[n, o, p] = sum_{c,k} x_pad[n, c, p*stride + k*dil] * w[o, c, k] on arrays."""
+    m = xp(x)
+    nd = w.ndim - 2
+    N, C = x.shape[:2]
+    O = w.shape[0]
+    k = w.shape[2:]
+    out = tuple(_out_size(x.shape[2 + i], k[i], stride[i], padding[i], dilation[i]) for i in range(nd))
+    xpad = _pad(x, padding)
+    win = _windows(xpad, k, stride, dilation, out)  # N, C, *out, *k
+    P = int(np.prod(out))
+    K = int(np.prod(k))
+    g = groups
+    Cg, Og = C // g, O // g
+    # (N, *out, C, *k) contiguous columns: one big copy, then BLAS does the rest
+    perm = (0,) + tuple(range(2, 2 + nd)) + (1,) + tuple(range(2 + nd, 2 + 2 * nd))
+    cols = m.ascontiguousarray(win.transpose(perm)).reshape(N * P, g, Cg * K)
+    wm = w.reshape(g, Og, Cg * K)
+    if g == 1:
+        y = cols.reshape(N * P, Cg * K) @ wm[0].T  # (N*P, O)
+    else:
+        y = m.einsum("pgk,gok->pgo", cols, wm, optimize=True).reshape(N * P, O)
+    y = y.reshape((N,) + out + (O,))
+    return m.ascontiguousarray(m.moveaxis(y, -1, 1))
+
+
+def conv_transpose_forward(x, w, stride, padding, dilation, groups, output_padding):
+    """The adjoint of conv_forward w.r.t. its input: scatter each input pixel's kernel patch."""
+    m = xp(x)
+    nd = w.ndim - 2
+    N, Cin = x.shape[:2]
+    g = groups
+    Cout = w.shape[1] * g
+    k = w.shape[2:]
+    S = x.shape[2:]
+    full = tuple((S[i] - 1) * stride[i] + dilation[i] * (k[i] - 1) + 1 + output_padding[i]
+                 for i in range(nd))
+    Cg_in, Cg_out = Cin // g, Cout // g
+    P = int(np.prod(S))
+    K = int(np.prod(k))
+    xm = m.ascontiguousarray(m.moveaxis(x, 1, -1)).reshape(N * P, g, Cg_in)
+    wm = w.reshape(g, Cg_in, Cg_out * K)
+    if g == 1:
+        cols = xm.reshape(N * P, Cg_in) @ wm[0]
+    else:
+        cols = m.einsum("pgc,gck->pgk", xm, wm, optimize=True)
+    cols = cols.reshape((N,) + S + (Cout,) + tuple(k))
+    y = m.zeros((N, Cout) + full, dtype=x.dtype)
+    # one strided add per kernel offset
+    for kidx in np.ndindex(*k):
+        sl = (slice(None), slice(None)) + tuple(
+            slice(kidx[i] * dilation[i], kidx[i] * dilation[i] + (S[i] - 1) * stride[i] + 1, stride[i])
+            for i in range(nd))
+        patch = cols[(slice(None),) + (slice(None),) * nd + (slice(None),) + kidx]
+        y[sl] += m.moveaxis(patch, -1, 1)
+    crop = (slice(None), slice(None)) + tuple(
+        slice(padding[i], full[i] - padding[i] if padding[i] else None) for i in range(nd))
+    y = y[crop]
+    return m.ascontiguousarray(y)
+
+
+def weight_grad(a, b, kshape, stride, padding, dilation, groups):
+    """sum_{n,p} a_pad[n, c, p*stride + k*dil] * b[n, o, p] -> (O, C/groups, *k)."""
+    m = xp(a)
+    nd = len(kshape)
+    out = b.shape[2:]
+    apad = _pad(a, padding)
+    win = _windows(apad, kshape, stride, dilation, out)  # N, C, *out, *k
+    N, C = a.shape[:2]
+    O = b.shape[1]
+    g = groups
+    Cg, Og = C // g, O // g
+    P = int(np.prod(out))
+    K = int(np.prod(kshape))
+    perm = (0,) + tuple(range(2, 2 + nd)) + (1,) + tuple(range(2 + nd, 2 + 2 * nd))
+    cols = m.ascontiguousarray(win.transpose(perm)).reshape(N * P, g, Cg * K)
+    bm = m.ascontiguousarray(m.moveaxis(b, 1, -1)).reshape(N * P, g, Og)
+    if g == 1:
+        gw = bm[:, 0, :].T @ cols[:, 0, :]
+    else:
+        gw = m.einsum("pgo,pgk->gok", bm, cols, optimize=True)
+    return gw.reshape((O, Cg) + tuple(kshape))
+
+
+def _tuple(v, nd):
+    if isinstance(v, (tuple, list)):
+        if len(v) == 1:
+            return tuple(v) * nd
+        return tuple(int(x) for x in v)
+    return (int(v),) * nd
+
+
+class ConvNd(Function):
+    save = (0, 1)
+
+    @staticmethod
+    def forward(ctx, x, w, stride=(), padding=(), dilation=(), groups=1):
+        ctx.p = (stride, padding, dilation, groups)
+        return conv_forward(x, w, stride, padding, dilation, groups)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        stride, padding, dilation, groups = ctx.p
+        gx = gw = None
+        if ctx.needs_input_grad[0]:
+            nd = w.dim() - 2
+            # output_padding recovers input rows the forward's stride skipped
+            opad = tuple(x.shape[2 + i] - ((g.shape[2 + i] - 1) * stride[i] - 2 * padding[i] +
+                                           dilation[i] * (w.shape[2 + i] - 1) + 1) for i in range(nd))
+            gx = ConvTransposeNd.apply(g, w, stride=stride, padding=padding, dilation=dilation,
+                                       groups=groups, output_padding=opad)
+        if ctx.needs_input_grad[1]:
+            gw = WeightGrad.apply(x, g, kshape=tuple(w.shape[2:]), stride=stride, padding=padding,
+                                  dilation=dilation, groups=groups)
+        return gx, gw
+
+    def name(self):
+        return "ConvolutionBackward0"
+
+
+class ConvTransposeNd(Function):
+    save = (0, 1)
+
+    @staticmethod
+    def forward(ctx, x, w, stride=(), padding=(), dilation=(), groups=1, output_padding=()):
+        ctx.p = (stride, padding, dilation, groups)
+        return conv_transpose_forward(x, w, stride, padding, dilation, groups, output_padding)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        stride, padding, dilation, groups = ctx.p
+        gx = gw = None
+        if ctx.needs_input_grad[0]:
+            gx = ConvNd.apply(g, w, stride=stride, padding=padding, dilation=dilation, groups=groups)
+            if gx.shape != x.shape:
+                gx = gx[(slice(None), slice(None)) + tuple(slice(0, s) for s in x.shape[2:])]
+        if ctx.needs_input_grad[1]:
+            # weight (Cin, Cout/g, *k): windows of g contracted with x
+            gw = WeightGrad.apply(g, x, kshape=tuple(w.shape[2:]), stride=stride, padding=padding,
+                                  dilation=dilation, groups=groups, crop=tuple(x.shape[2:]))
+        return gx, gw
+
+    def name(self):
+        return "ConvolutionBackward0"
+
+
+class WeightGrad(Function):
+    save = (0, 1)
+
+    @staticmethod
+    def forward(ctx, a, b, kshape=(), stride=(), padding=(), dilation=(), groups=1, crop=None):
+        ctx.p = (kshape, stride, padding, dilation, groups, crop)
+        return weight_grad(a, b, kshape, stride, padding, dilation, groups)
+
+    @staticmethod
+    def backward(ctx, gg):
+        raise RuntimeError("double backward through a convolution's weight gradient is not "
+                           "supported by ember yet")
+
+    def name(self):
+        return "ConvolutionBackwardBackward0"
+
+
+def conv(input: Tensor, weight: Tensor, bias, stride, padding, dilation, groups, nd: int) -> Tensor:
+    """Shared entry for conv1d/2d/3d: argument checks as torch, 'same'/'valid' padding."""
+    if input.dim() == nd + 1:  # unbatched
+        return conv(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups, nd).squeeze(0)
+    if input.dim() != nd + 2:
+        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to conv{nd}d, "
+                           f"but got input of size: {list(input.shape)}")
+    stride, dilation = _tuple(stride, nd), _tuple(dilation, nd)
+    C = input.shape[1]
+    if C != weight.shape[1] * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected input"
+                           f"{list(input.shape)} to have {weight.shape[1] * groups} channels, but got "
+                           f"{C} channels instead")
+    if input.dtype is not weight.dtype:
+        raise RuntimeError(f"Input type ({_tn(input)}) and weight type ({_tn(weight)}) should be the same")
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = (0,) * nd
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+            total = [dilation[i] * (weight.shape[2 + i] - 1) for i in range(nd)]
+            left = [t // 2 for t in total]
+            if any(t % 2 for t in total):  # asymmetric: pad the extra on the right explicitly
+                from .functional import pad as _fpad
+                padspec = []
+                for i in reversed(range(nd)):
+                    padspec += [left[i], total[i] - left[i]]
+                input = _fpad(input, padspec)
+                left = [0] * nd
+            padding = tuple(left)
+        else:
+            raise ValueError(f"Invalid padding string '{padding}'")
+    else:
+        padding = _tuple(padding, nd)
+    for i in range(nd):
+        eff = dilation[i] * (weight.shape[2 + i] - 1) + 1
+        if input.shape[2 + i] + 2 * padding[i] < eff:
+            raise RuntimeError(f"Calculated padded input size per channel: "
+                               f"({' x '.join(str(input.shape[2 + j] + 2 * padding[j]) for j in range(nd))})."
+                               f" Kernel size: ({' x '.join(str(weight.shape[2 + j]) for j in range(nd))})."
+                               " Kernel size can't be greater than actual input size")
+    y = ConvNd.apply(input, weight, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    if bias is not None:
+        y = y + bias.reshape((1, -1) + (1,) * nd)
+    return y
+
+
+def conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, nd):
+    """Shared entry for conv_transpose1d/2d/3d."""
+    if input.dim() == nd + 1:
+        return conv_transpose(input.unsqueeze(0), weight, bias, stride, padding, output_padding,
+                              groups, dilation, nd).squeeze(0)
+    stride, padding = _tuple(stride, nd), _tuple(padding, nd)
+    output_padding, dilation = _tuple(output_padding, nd), _tuple(dilation, nd)
+    if input.shape[1] != weight.shape[0]:
+        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected input"
+                           f"{list(input.shape)} to have {weight.shape[0]} channels, but got "
+                           f"{input.shape[1]} channels instead")
+    for i in range(nd):
+        if output_padding[i] >= max(stride[i], dilation[i]):
+            raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
+                               f"output_padding_height: {output_padding[0]} output_padding_width: "
+                               f"{output_padding[-1]} stride_height: {stride[0]} stride_width: "
+                               f"{stride[-1]} dilation_height: {dilation[0]} dilation_width: {dilation[-1]}")
+    y = ConvTransposeNd.apply(input, weight, stride=stride, padding=padding, dilation=dilation,
+                              groups=groups, output_padding=output_padding)
+    if bias is not None:
+        y = y + bias.reshape((1, -1) + (1,) * nd)
+    return y
+
+
+def _tn(t):
+    from ..ops.conversion import type_
+    return type_(t)
