@@ -128,9 +128,9 @@ def version_error(t, producer, expected: int) -> str:
             name = "torch::autograd::CopySlices"
         if name.endswith("Backward0"):
             name = name[:-9]
-        where = f", which is output {t._output_nr} of {name.replace('Backward', '')}"
+        where = f", which is output {t._output_nr} of {name.replace('Backward', '')},"
     return ("one of the variables needed for gradient computation has been modified by an inplace "
-            f"operation: [{_type_name(t)} {list(t.shape)}]{where}, is at version {t._version}; "
+            f"operation: [{_type_name(t)} {list(t.shape)}]{where} is at version {t._version}; "
             f"expected version {expected} instead. Hint: enable anomaly detection to find the "
             "operation that failed to compute its gradient, with "
             "torch.autograd.set_detect_anomaly(True, check_nan=False).")

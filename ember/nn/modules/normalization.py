@@ -32,7 +32,8 @@ class LayerNorm(Module):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return "{normalized_shape}, eps={eps}, elementwise_affine={elementwise_affine}".format(**self.__dict__)
+        return "{normalized_shape}, eps={eps}, elementwise_affine={elementwise_affine}, bias={b}".format(
+            b=self.bias is not None, **self.__dict__)
 
 
 class RMSNorm(Module):
@@ -57,7 +58,7 @@ class RMSNorm(Module):
 class GroupNorm(Module):
     """Normalise over channel groups."""
 
-    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None):
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True):
         super().__init__()
         if num_channels % num_groups:
             raise ValueError("num_channels must be divisible by num_groups")
@@ -65,7 +66,10 @@ class GroupNorm(Module):
         dt = dtype or D.get_default_dtype()
         if affine:
             self.weight = Parameter(ones(num_channels, dtype=dt))
-            self.bias = Parameter(zeros(num_channels, dtype=dt))
+            if bias:
+                self.bias = Parameter(zeros(num_channels, dtype=dt))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -74,7 +78,8 @@ class GroupNorm(Module):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return "{num_groups}, {num_channels}, eps={eps}, affine={affine}".format(**self.__dict__)
+        return "{num_groups}, {num_channels}, eps={eps}, affine={affine}, bias={b}".format(
+            b=self.bias is not None, **self.__dict__)
 
 
 class LocalResponseNorm(Module):
