@@ -102,3 +102,8 @@ from .ops.sorting import *  # noqa: E402,F401,F403
 from .ops.indexing import *  # noqa: E402,F401,F403
 from .ops.views_extra import *  # noqa: E402,F401,F403
 from .ops.joining import *  # noqa: E402,F401,F403
+from . import linalg  # noqa: E402
+from .linalg import _TOP as _linalg_top  # noqa: E402  (torch.det, torch.inverse, torch.svd, ...)
+globals().update(_linalg_top)
+from . import optim  # noqa: E402
+from . import hub  # noqa: E402

@@ -405,3 +405,30 @@ def node_seq(node) -> int:
 def _from_np(npdt):
     from .._dtype import from_np
     return from_np(npdt)
+
+
+def refresh_view_grad_fn(view):
+    """Regenerate a view's grad_fn after an in-place op elsewhere in its view family.
+
+    A view records the family version when its grad_fn was made (``_view_ver``); once the version
+    moved on, the base's graph may have been rebased, so the view's node is rebuilt as an
+    ``AsStridedBackward0`` reading the view's region out of the base's current gradient.
+    """
+    from ..ops._inplace import TakeFlat, _flat_index
+    from ..ops._function import _counter, _edge
+    base = view._base
+    ver = view._vc[0]
+    if not base._rg:
+        view.__dict__["_view_ver"] = ver
+        return view._grad_fn
+    node = TakeFlat.__new__(TakeFlat)
+    node.next_functions = (_edge(base),)
+    node._input_meta = ((base._data.shape, base._data.dtype),)
+    node.needs_input_grad = (True,)
+    node._seq = next(_counter)
+    node.idx = _flat_index(base, view)
+    node.shape = base._data.shape
+    view._grad_fn = node
+    view._rg = True
+    view.__dict__["_view_ver"] = ver
+    return node

@@ -35,8 +35,13 @@ def _cast(arr, npdt):
     return arr if arr.dtype == npdt else arr.astype(npdt)
 
 
+_BF16 = D.bfloat16.np
+
+
 def _scalar_for(v, npdt):
     """A Python scalar made safe for an array of dtype npdt (integers wrap around as in torch)."""
+    if npdt == _BF16:  # ml_dtypes would promote bfloat16 with a Python float to float32
+        return npdt.type(v)
     if npdt.kind in "iu" and isinstance(v, int) and not isinstance(v, bool):
         info = np.iinfo(npdt)
         if not info.min <= v <= info.max:

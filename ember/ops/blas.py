@@ -40,8 +40,9 @@ def _raw_matmul(a, b):
     m = xp(a)
     if a.dtype.kind == "f" and a.dtype.itemsize == 2 or a.dtype == D.bfloat16.np:
         # half types accumulate in float32, as torch's CPU kernels do
-        return m.matmul(a.astype(np.float32), b.astype(np.float32)).astype(a.dtype)
-    return m.matmul(a, b)
+        return m.asarray(m.matmul(a.astype(np.float32), b.astype(np.float32))).astype(a.dtype)
+    r = m.matmul(a, b)
+    return r if r.__class__ is a.__class__ else m.asarray(r)
 
 
 class MatMul(Function):

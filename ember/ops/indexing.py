@@ -59,7 +59,12 @@ def _key_shape(shape, key) -> tuple:
 
 
 def _contig(a):
-    return a if a.flags.c_contiguous else a.copy(order="C")
+    """a itself when laid out row-major with torch's canonical strides, else a C-order copy."""
+    st, acc = [], a.itemsize
+    for n in reversed(a.shape):
+        st.append(acc)
+        acc *= max(n, 1)
+    return a if tuple(reversed(st)) == a.strides else a.copy(order="C")
 
 
 def _type_word(dt) -> str:
@@ -309,10 +314,6 @@ def _strip_leading_ones(v: Tensor, ndim: int) -> Tensor:
 
 def _index_put_key(x: Tensor, value: Tensor, key: tuple, accumulate: bool = False) -> Tensor:
     """Out-of-place x with value put at a prepared key."""
-    if value._data.dtype != x._data.dtype:
-        raise RuntimeError("Index put requires the source and destination dtypes match, got "
-                           f"{_type_word(x.dtype)} for the destination and {_type_word(value.dtype)} "
-                           "for the source.")
     res = _key_shape(x.shape, key)
     value = _strip_leading_ones(value, len(res))
     try:
@@ -322,6 +323,10 @@ def _index_put_key(x: Tensor, value: Tensor, key: tuple, accumulate: bool = Fals
     if not ok:
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(value.shape)} cannot be broadcast"
                            f" to indexing result of shape {list(res)}")
+    if value._data.dtype != x._data.dtype:
+        raise RuntimeError("Index put requires the source and destination dtypes match, got "
+                           f"{_type_word(x.dtype)} for the destination and {_type_word(value.dtype)} "
+                           "for the source.")
     return _IndexPut.apply(x, value, key=key, accumulate=accumulate)
 
 
@@ -361,6 +366,8 @@ def setitem(self: Tensor, key, value) -> None:
     nkey, basic = _normalize_basic_key(self, key)
     if basic:
         value = _value_tensor(self, value, cast=True)
+        if Ellipsis not in nkey:  # keeps a 0-d result a writable view rather than a NumPy scalar
+            nkey = nkey + (Ellipsis,)
         target = self if _full_key(self, nkey) else getitem(self, nkey)
         value = _strip_leading_ones(value, target.dim())
         if tuple(value.shape) != tuple(target.shape):

@@ -16,7 +16,12 @@ from .shape import _shape_arg, expand, getitem, reshape, unsqueeze
 
 
 def _contig(a):
-    return a if a.flags.c_contiguous else a.copy(order="C")
+    """a itself when laid out row-major with torch's canonical strides, else a C-order copy."""
+    st, acc = [], a.itemsize
+    for n in reversed(a.shape):
+        st.append(acc)
+        acc *= max(n, 1)
+    return a if tuple(reversed(st)) == a.strides else a.copy(order="C")
 
 
 def _seq(tensors, fname):

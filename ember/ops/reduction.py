@@ -393,20 +393,30 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if dtype is not None and input.dtype is not dtype:
         input = input.to(dtype)
     cnt = input.isnan().logical_not().sum(dim, keepdim)
-    return _o(nansum(input, dim, keepdim) / cnt, out)
+    return _o(fix0(nansum(input, dim, keepdim) / cnt), out)
+
+
+def fix0(r: Tensor) -> Tensor:
+    """Keep a 0-dim result's data an array (core binary ops may hand back a NumPy scalar)."""
+    if isinstance(r._data, np.generic):
+        r._data = np.asarray(r._data)
+    return r
 
 
 # ---- prod ----------------------------------------------------------------------------------------
 def prod_grad_factor(x: Tensor, dim: int) -> Tensor:
-    """d prod(x, dim) / d x: the product of the other elements, exact when x holds zeros."""
-    from .pointwise import where
+    """d prod(x, dim) / d x: the product of the other elements, exact (and differentiable) at zeros."""
     zero = x == 0
-    nz = zero.sum(dim, keepdim=True)
-    safe = where(zero, 1, x)
-    p = Prod.apply(safe, dim=dim, keepdim=True)
-    if not bool(xp(nz._data).any(nz._data)):
-        return p / safe
-    return where(nz == 0, p / safe, where(zero & (nz == 1), p, 0))
+    if not bool(xp(zero._data).any(zero._data)):
+        return Prod.apply(x, dim=dim, keepdim=True) / x
+    # exclusive products from the left and from the right: no division, so zeros are exact
+    from .reduction_minmax import _Cat, cumprod
+    n = x.shape[dim]
+    one = x.narrow(dim, 0, 1).detach() * 0 + 1
+    left = cumprod(_Cat.apply(one, x.narrow(dim, 0, n - 1), dim=dim), dim)
+    rx = Flip.apply(x, dims=(dim,))
+    right = Flip.apply(cumprod(_Cat.apply(one, rx.narrow(dim, 0, n - 1), dim=dim), dim), dims=(dim,))
+    return left * right
 
 
 class Prod(_DimNamed):
@@ -433,7 +443,9 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Product of elements (over one dim); integer and bool inputs multiply in int64."""
     if isinstance(dim, (tuple, list)):
         raise TypeError("prod(): argument 'dim' must be int, not " + type(dim).__name__)
-    d = None if dim is None or input.dim() == 0 else one_dim(input, dim)
+    d = None if dim is None else one_dim(input, dim)
+    if input.dim() == 0:
+        d = None
     r = Prod.apply(input, dim=d, keepdim=keepdim if d is not None else False, dtype=_dtype_np(dtype),
                    has_dim=dim is not None)
     return _o(_named(r, input, None if d is None else (d,), keepdim), out)

@@ -172,7 +172,7 @@ def _median_pick(x, dim, ignore_nan=False):
     nans = m.sum(_isnan(m, x), axis=dim, keepdims=True)
     if ignore_nan:
         valid = n - nans
-        k = m.where(valid > 0, (valid - 1) // 2, 0)
+        k = m.where(valid > 0, (valid - 1) // 2, (n - 1) // 2)
     else:
         k = m.where(nans > 0, n - nans, (n - 1) // 2)  # the first NaN, if any
     return m.take_along_axis(s, k.astype(np.int64), axis=dim)
@@ -320,11 +320,8 @@ class LinalgVectorNorm(Function):
 
 
 def _vector_norm(input, p, dims, keepdim):
-    if not (input.is_floating_point() or input.is_complex()):
-        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
-                           f"Got {type_word(input.dtype)}")
-    if p in (math.inf, -math.inf):
-        name = "inf" if p > 0 else "-inf"
+    if p < 0 or p == math.inf:
+        name = "inf" if p == math.inf else ("-inf" if p == -math.inf else f"{p:g}")
         if dims is None and input.numel() == 0:
             raise RuntimeError(f"linalg.vector_norm cannot compute the {name} norm on an empty tensor "
                                "because the operation does not have an identity")
@@ -340,7 +337,13 @@ def _vector_norm(input, p, dims, keepdim):
 def _nuclear(input, dims, keepdim):
     if input.dim() < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
-    d0, d1 = dims if dims is not None else (input.dim() - 2, input.dim() - 1)
+    if input.dtype in (D.float16, D.bfloat16):
+        raise RuntimeError(f"linalg.matrix_norm: Low precision dtypes not supported. Got {type_word(input.dtype)}")
+    if dims is None:
+        dims = tuple(range(input.dim()))
+    if len(dims) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dims))}")
+    d0, d1 = dims
     x = input._data
     m = xp(x)
     a = m.moveaxis(x, (d0, d1), (-2, -1))
@@ -352,11 +355,15 @@ def _nuclear(input, dims, keepdim):
 
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """Vector p-norm (or Frobenius/nuclear matrix norm) over dims."""
+    if p is None:
+        p = "fro"
+    if not (input.is_floating_point() or input.is_complex()):
+        kind = "matrix_norm" if p == "nuc" else "vector_norm"
+        raise RuntimeError(f"linalg.{kind}: Expected a floating point or complex tensor as input. "
+                           f"Got {type_word(input.dtype)}")
     if dtype is not None and input.dtype is not dtype:
         input = input.to(dtype)
     dims = reduce_dims(input, dim) if dim is not None else None
-    if p is None:
-        p = "fro"
     if p == "nuc":
         return _o(_nuclear(input, dims, keepdim), out)
     if p == "fro":

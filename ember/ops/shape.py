@@ -346,7 +346,11 @@ class _Index(Function):
     def forward(ctx, x, key=()):
         ctx.key = key
         ctx.in_shape = x.shape
-        return x[key]
+        # a trailing Ellipsis keeps an all-integer key a 0-d view instead of a NumPy scalar copy
+        r = x[key + (Ellipsis,)] if Ellipsis not in key else x[key]
+        if None in key:
+            r = _fix_new_axis_strides(x, key, r)
+        return r
 
     @staticmethod
     def backward(ctx, g):
@@ -360,6 +364,28 @@ class _Index(Function):
             return "SliceBackward0"
         return "AliasBackward0" if not key else "SelectBackward0" if any(isinstance(k, int) for k in key) \
             else "SliceBackward0"
+
+
+def _fix_new_axis_strides(x, key, r):
+    """torch gives a None-inserted dim the stride*size of the dim that follows it (unsqueeze's rule)."""
+    n_consumed = sum(1 for k in key if k is not None and k is not Ellipsis)
+    strides = list(r.strides)
+    d = 0
+    out = 0
+    for k in key:
+        if k is None:
+            strides[out] = x.strides[d] * x.shape[d] if d < x.ndim else x.itemsize
+            out += 1
+        elif k is Ellipsis:
+            cnt = x.ndim - n_consumed
+            d += cnt
+            out += cnt
+        elif isinstance(k, int):
+            d += 1
+        else:
+            d += 1
+            out += 1
+    return xp(x).lib.stride_tricks.as_strided(r, r.shape, tuple(strides))
 
 
 class _IndexBackwardFill(Function):
@@ -479,8 +505,13 @@ def contiguous(input, memory_format=None):
     """self if already contiguous, else a contiguous copy."""
     if input.is_contiguous() and memory_format is None:
         return input
-    from .conversion import clone
-    return clone(input, memory_format=memory_format)
+    from .conversion import Clone, clone
+    if memory_format is not None:
+        return clone(input, memory_format=memory_format)
+    r = Clone.apply(input, order="C")
+    if input._names is not None:
+        r._names = input._names
+    return r
 
 
 __all__ = ["view", "reshape", "view_as", "reshape_as", "transpose", "swapaxes", "swapdims", "t",

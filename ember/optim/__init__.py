@@ -1,0 +1,9 @@
+"""ember.optim: optimizers and learning-rate schedulers (torch.optim's API)."""
+from .optimizer import Optimizer  # noqa: F401
+from .sgd import SGD  # noqa: F401
+from .adam import Adam, AdamW, Adamax, NAdam, RAdam  # noqa: F401
+from .adaptive import Adagrad, Adadelta, RMSprop  # noqa: F401
+from . import lr_scheduler  # noqa: F401
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Adagrad", "Adadelta",
+           "RMSprop", "lr_scheduler"]
