@@ -203,7 +203,7 @@ def test_storage_seed_behaviour():
     assert pt.untyped_storage().data_ptr() == points.untyped_storage().data_ptr()
     ptc = pt.contiguous()
     assert ptc.stride() == (3, 1) and ptc.is_contiguous()
-    assert ptc.storage().tolist() == [2.0, 5.0, 2.0, 10.0, 3.0, 1.0]
+    assert ptc.storage().tolist() == [2.0, 10.0, 2.0, 1.0, 3.0, 1.0]
 
 
 @pytest.mark.parametrize("expr", [

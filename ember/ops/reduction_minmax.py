@@ -293,15 +293,30 @@ class Cumprod(Function):
         zero = x == 0
         if not bool(xp(zero._data).any(zero._data)):
             return _rev_cumsum(g * y, d) / x
-        # Up to the first zero, sum_{j>=k} g_j y_j / x_k holds; at the first zero the gradient is the
-        # sum of g_j times the product of the other factors; after it, every term has a zero factor.
-        zc = zero.cumsum(d)
-        before = zc == 0
-        first = zero & (zc == 1)
-        a = _rev_cumsum(g * y, d) / where(before, x, 1)
-        yp = cumprod(where(first, 1, x), d)
-        s = (g * yp * (zc >= 1)).sum(d, keepdim=True)
-        return where(before, a, where(first, s, 0))
+        return _cumprod_grad_exact(x, g, d)
+
+
+def _cumprod_grad_exact(x: Tensor, g: Tensor, d: int) -> Tensor:
+    """grad_k = L_k * sum_{j>=k} g_j * prod_{k<i<=j} x_i with L_k = prod_{i<k} x_i.
+
+    Division-free (so exact with zeros, and differentiable again); O(n^2) memory along ``d``, used
+    only when the input holds zeros.
+    """
+    from .pointwise import where
+    last = x.dim() - 1
+    if d != last:
+        x, g = x.transpose(d, last), g.transpose(d, last)
+    n = x.shape[-1]
+    m = xp(x._data)
+    tri = m.arange(n)
+    gt = _wrap(tri[None, :] > tri[:, None])    # [k, j]: j > k
+    ge = _wrap(tri[None, :] >= tri[:, None])
+    big = x.unsqueeze(-2).expand(tuple(x.shape[:-1]) + (n, n))
+    span = cumprod(where(gt, big, 1), -1)       # prod_{k<i<=j} x_i (1 where j <= k)
+    one = x.narrow(-1, 0, 1).detach() * 0 + 1
+    left = cumprod(_Cat.apply(one, x.narrow(-1, 0, n - 1), dim=last), -1)
+    r = left * (g.unsqueeze(-2) * span * ge).sum(-1)
+    return r.transpose(d, last) if d != last else r
 
 
 def _scan(cls, input, dim, dtype, out):
