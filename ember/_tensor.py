@@ -502,6 +502,8 @@ def _is_channels_last(t) -> bool:
 def _wrap(arr) -> Tensor:
     """Make a Tensor around a backend array (no copy)."""
     t = _new(Tensor)
+    if arr.__class__ is not _ndarray and isinstance(arr, _generic):
+        arr = _asarray(arr)  # NumPy returns scalars from 0-d arithmetic/reductions
     t._data = arr
     t._rg = False
     t._grad_fn = None
@@ -511,6 +513,9 @@ def _wrap(arr) -> Tensor:
 
 
 _new = object.__new__
+_ndarray = np.ndarray
+_generic = np.generic
+_asarray = np.asarray
 
 
 def register_methods(mapping: dict) -> None:

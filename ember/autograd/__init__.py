@@ -15,7 +15,7 @@ def _make_grads(outputs, grad_outputs, is_grads_batched=False):
             if out.requires_grad:
                 if out.numel() != 1:
                     raise RuntimeError("grad can be implicitly created only for scalar outputs")
-                if not (out.is_floating_point() or out.is_complex()):
+                if not out.is_floating_point():
                     raise RuntimeError("grad can be implicitly created only for real scalar outputs but "
                                        f"got {out.dtype}")
                 g = ones_like(out)

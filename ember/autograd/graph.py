@@ -179,14 +179,13 @@ class AccumulateGrad(Node):
                     owned = False
         old = var.grad
         if old is None:
-            if create_graph:
-                var.grad = grad if grad.requires_grad else grad.detach()
-                if not owned and not grad.requires_grad:
-                    var.grad = grad.detach().clone()
-            elif owned and grad._base is None and grad.is_contiguous() and not grad.requires_grad:
+            if create_graph and grad.requires_grad:
+                var.grad = grad
+            elif owned and grad._base is None and not grad.requires_grad and \
+                    grad._data.strides == var._data.strides:
                 var.grad = grad
             else:
-                var.grad = grad.detach().clone(memory_format=None)
+                var.grad = _copy_like(grad, var)
         elif create_graph or state.grad_enabled:
             var.grad = old + grad
         else:
@@ -195,6 +194,15 @@ class AccumulateGrad(Node):
         if post:
             for h in list(post):
                 h(var)
+
+
+def _copy_like(grad, var):
+    """A fresh copy of grad laid out like var (torch's gradient layout contract)."""
+    from .._tensor import _wrap
+    from .._device import array_module
+    arr = array_module(var._data).empty_like(var._data, dtype=grad._data.dtype)
+    arr[...] = grad._data
+    return _wrap(arr)
 
 
 def grad_accumulator(t) -> AccumulateGrad:
@@ -432,3 +440,46 @@ def refresh_view_grad_fn(view):
     view._rg = True
     view.__dict__["_view_ver"] = ver
     return node
+
+
+def to_dot(root, params: dict | None = None) -> str:
+    """The backward graph behind ``root`` (a tensor or a node) as Graphviz DOT text.
+
+    Each node is a box named like ``MulBackward0``; leaves (``AccumulateGrad``) show the leaf's
+    shape and, when ``params`` maps names to tensors, its name. Edges point from a node to the
+    nodes its gradient flows into (its ``next_functions``). Render with ``dot -Tsvg``.
+    """
+    node = getattr(root, "grad_fn", root) if not isinstance(root, Node) else root
+    names = {id(t): n for n, t in (params or {}).items()}
+    lines = ["digraph backward {", '  node [shape=box, fontname="monospace", fontsize=10];']
+    if node is None:
+        lines.append('  empty [label="(no grad_fn)"];')
+        return "\n".join(lines + ["}"]) + "\n"
+    ids: dict = {}
+    stack = [node]
+
+    def nid(n) -> str:
+        if id(n) not in ids:
+            ids[id(n)] = f"n{len(ids)}"
+            stack.append(n)
+        return ids[id(n)]
+
+    nid(node)
+    stack.pop()
+    seen = set()
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        if isinstance(n, AccumulateGrad):
+            v = n.variable
+            label = names.get(id(v), "")
+            label = (label + "\\n" if label else "") + "(" + ", ".join(str(s) for s in v.shape) + ")"
+            lines.append(f'  {ids[id(n)]} [label="{label}", style=filled, fillcolor=lightblue];')
+        else:
+            lines.append(f'  {ids[id(n)]} [label="{n.name()}"];')
+        for nxt, _ in n.next_functions:
+            if nxt is not None:
+                lines.append(f"  {ids[id(n)]} -> {nid(nxt)};")
+    return "\n".join(lines + ["}"]) + "\n"

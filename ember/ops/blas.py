@@ -263,9 +263,22 @@ def _scaled_sum(input, prod, beta, alpha):
     inp = input.expand(prod.shape)
     if alpha != 1:
         prod = prod * alpha
-    if beta == 0:
-        return prod
+    if beta == 0:  # input is ignored (even its NaNs) but still gets a (zero) gradient
+        return _IgnoreSecond.apply(prod, inp) if inp.requires_grad else prod
     return prod + (inp if beta == 1 else inp * beta)
+
+
+class _IgnoreSecond(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g * 0
+
+    def name(self):
+        return "AddmmBackward0"
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None) -> Tensor:
@@ -610,12 +623,12 @@ def cov(input, *, correction=1, fweights=None, aweights=None) -> Tensor:
         wsum = None
     else:
         w = w.to(x.dtype)
-        wsum = w.sum()
+        wsum = w.sum().reshape(1)  # 1-element (not 0-dim) keeps the arithmetic below on arrays
         avg = (x * w).sum(1) / wsum
         if aweights is None:
             norm = wsum - correction
         else:
-            norm = wsum - correction * (w * aweights).sum() / wsum
+            norm = wsum - correction * (w * aweights).sum().reshape(1) / wsum
     if isinstance(norm, Tensor):
         norm = norm.clamp(min=0)
     elif norm <= 0:

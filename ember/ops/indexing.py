@@ -416,7 +416,8 @@ def nonzero(input, *, out=None, as_tuple=False):
         return tuple(_wrap(a.astype(np.int64, copy=False)) for a in m.nonzero(d))
     if d.ndim == 0:
         return _wrap(m.zeros((1 if bool(d) else 0, 0), dtype=np.int64))
-    r = _wrap(_contig(m.argwhere(d).astype(np.int64, copy=False)))
+    # torch lays the (n, ndim) result out column-major: strides (1, n)
+    r = _wrap(m.stack([a.astype(np.int64, copy=False) for a in m.nonzero(d)]).T)
     return r if out is None else _out(r, out)
 
 
@@ -432,14 +433,19 @@ def _out(r, out):
 
 def _check_bool_mask(mask: Tensor, op: str) -> None:
     if mask._data.dtype != np.bool_:
-        raise RuntimeError(f"{op} only supports boolean masks, but got mask with dtype "
-                           f"{_type_word(mask.dtype)}")
+        word = "unsigned char" if mask._data.dtype == np.uint8 else _type_word(mask.dtype)
+        raise RuntimeError(f"{op} only supports boolean masks, but got mask with dtype {word}")
 
 
 def masked_fill(input, mask, value):
     """input with value where mask is True (mask broadcasts)."""
     from .pointwise import where
     _check_bool_mask(mask, "masked_fill_")
+    try:
+        np.broadcast_shapes(tuple(mask.shape), tuple(input.shape))
+    except ValueError:
+        from ._binary import broadcast_error
+        raise broadcast_error(tuple(mask.shape), tuple(input.shape)) from None
     if isinstance(value, Tensor):
         if value.dim() != 0:
             raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor "

@@ -13,6 +13,7 @@ from ._binary import broadcast_error
 from ._function import Function, xp
 from ._inplace import inplace_fn
 from .shape import _shape_arg, expand, getitem, reshape, unsqueeze
+from .views_extra import expand_keep
 
 
 def _contig(a):
@@ -184,8 +185,10 @@ def _dims_list(t: Tensor, dims):
     return tuple(out)
 
 
-def flip(input, dims):
+def flip(input, *dims):
     """Reverse the order of elements along dims (a copy)."""
+    if len(dims) == 1 and not isinstance(dims[0], (int, np.integer)):
+        dims = dims[0]
     return _Flip.apply(input, dims=_dims_list(input, dims))
 
 
@@ -378,7 +381,7 @@ def broadcast_tensors(*tensors):
             shape = np.broadcast_shapes(shape, tuple(t.shape))
         except ValueError:
             raise broadcast_error(shape, tuple(t.shape)) from None
-    return tuple(t if tuple(t.shape) == shape else expand(t, shape) for t in tensors)
+    return tuple(t if tuple(t.shape) == shape else expand_keep(t, shape) for t in tensors)
 
 
 def meshgrid(*tensors, indexing=None):
@@ -407,7 +410,7 @@ def meshgrid(*tensors, indexing=None):
     for i, t in enumerate(tensors):
         vs = [1] * n
         vs[pos[i]] = sizes[i]
-        out.append(expand(reshape(t, tuple(vs)), tuple(shape)))
+        out.append(expand_keep(reshape(t, tuple(vs)), tuple(shape)))
     return tuple(out)
 
 

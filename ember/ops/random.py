@@ -155,6 +155,11 @@ def _write(self, sample, label, params=()):
 
 
 # ---- factories ----------------------------------------------------------------------------------
+def _grad_ok(dt, requires_grad):
+    if requires_grad and not (dt.is_floating_point or dt.is_complex):
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+
+
 def _factory(size, kw, dtype, device, requires_grad, fill, kernel, out=None):
     if "size" in kw:
         size = (kw.pop("size"),)
@@ -236,6 +241,7 @@ def randint(*args, size=None, low=None, high=None, generator=None, out=None, dty
     low = 0 if low is None else _int_arg(low, "low")
     high = _int_arg(high, "high")
     dt = dtype or D.int64
+    _grad_ok(dt, requires_grad)
     _check_bounds(dt, low, high)
     dev = device if device is not None else (out.device if out is not None else None)
     g = _gen(generator, dev)
@@ -260,6 +266,7 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     dt = dtype or D.int64
+    _grad_ok(dt, requires_grad)
     g = _gen(generator, device)
     perm = g._sampler().permutation(n).astype(dt.np)
     return _out(_finish(perm, requires_grad), out)
@@ -271,12 +278,15 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
     mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
     if not mt and not st:
         if size is None:
-            raise TypeError("normal() received an invalid combination of arguments - got (float, float), "
-                            "but expected one of:\n * (Tensor mean, Tensor std, *, torch.Generator "
-                            "generator = None, Tensor out = None)\n * (float mean, float std, tuple of "
-                            "ints size, *, torch.Generator generator = None, Tensor out = None, "
-                            "torch.dtype dtype = None, torch.layout layout = None, torch.device device "
-                            "= None, bool pin_memory = False, bool requires_grad = False)")
+            raise TypeError(
+                "normal() received an invalid combination of arguments - got (float, float), but "
+                "expected one of:\n"
+                " * (Tensor mean, Tensor std, *, torch.Generator generator = None, Tensor out = None)\n"
+                " * (Tensor mean, float std = 1, *, torch.Generator generator = None, Tensor out = None)\n"
+                " * (float mean, Tensor std, *, torch.Generator generator = None, Tensor out = None)\n"
+                " * (float mean, float std, tuple of ints size, *, torch.Generator generator = None, "
+                "Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, torch.device "
+                "device = None, bool pin_memory = False, bool requires_grad = False)\n")
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
         r = randn(size, generator=generator, dtype=dtype, device=device, requires_grad=False)
@@ -427,22 +437,22 @@ def random_(self, *args, generator=None, **kw) -> Tensor:
     return _write(self, sample, "Random")
 
 
-def _continuous(dt, what):
+def _continuous(dt, what, word):
     if not dt.is_floating_point:
         raise RuntimeError(f"{what} distribution is a continuous probability distribution. dtype must "
-                           f"be a floating point but you specified {_C_NAME.get(dt.name, dt.name)}")
+                           f"be a floating point but you specified {word(dt)}")
 
 
 def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
     """Fill with exponential samples of rate lambd."""
     dt = self.dtype
-    _continuous(dt, "Exponential")
+    _continuous(dt, "Exponential", _word)
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
     s = _gen(generator, self.device)._sampler()
     draw_dt = dt.np if dt.name in ("float32", "float64") else np.float32
     e = s.standard_exponential(tuple(self.shape), dtype=draw_dt)
-    return _write(self, (e / draw_dt(lambd) if lambd != 1 else e).astype(dt.np, copy=False), "Exponential")
+    return _write(self, (e / np.dtype(draw_dt).type(lambd) if lambd != 1 else e).astype(dt.np, copy=False), "Exponential")
 
 
 def geometric_(self, p, *, generator=None) -> Tensor:
@@ -467,7 +477,7 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None) -> Tensor:
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None) -> Tensor:
     """Fill with Cauchy samples."""
     dt = self.dtype
-    _continuous(dt, "Cauchy")
+    _continuous(dt, "Cauchy", lambda d: _C_NAME.get(d.name, d.name))
     u = _uniform(_gen(generator, self.device), tuple(self.shape), D.float64 if dt is D.float64 else D.float32)
     c = median + sigma * xp(u).tan(math.pi * (u - 0.5))
     return _write(self, c.astype(dt.np), "Cauchy")

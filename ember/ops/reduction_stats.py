@@ -347,7 +347,7 @@ def _nuclear(input, dims, keepdim):
     x = input._data
     m = xp(x)
     a = m.moveaxis(x, (d0, d1), (-2, -1))
-    r = m.linalg.svd(a, compute_uv=False).sum(-1).astype(a.real.dtype)
+    r = _arr(m, m.linalg.svd(a, compute_uv=False).sum(-1), a.real.dtype)
     if keepdim:
         r = m.expand_dims(r, tuple(sorted((d0, d1))))
     return _wrap(r)

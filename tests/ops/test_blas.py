@@ -45,19 +45,19 @@ def test_matmul_values_and_grads(sa, sb):
     eb, tb = _pair(b, grad=True)
     er, tr = ember.matmul(ea, eb), torch.matmul(ta, tb)
     _close(er, tr)
-    g = RNG.randn(*tr.shape)
+    g = np.asarray(RNG.randn(*tr.shape))
     er.backward(ember.tensor(g))
     tr.backward(torch.tensor(g))
     _close(ea.grad, ta.grad)
     _close(eb.grad, tb.grad)
-    assert (er.grad_fn.name() if er.grad_fn else None) == (tr.grad_fn.name() if tr.grad_fn else None) \
-        or len(sa) > 2 or len(sb) > 2
+    if len(sa) <= 2 and len(sb) <= 2 and not (len(sa) == 1 and len(sb) == 2):
+        assert er.grad_fn.name() == tr.grad_fn.name()
 
 
 def test_matmul_noncontiguous_and_operator():
     a = RNG.randn(4, 3)
     ea, ta = _pair(a, grad=True)
-    er, tr = ea.t() @ ea[1:], ta.t() @ ta[1:]
+    er, tr = ea.t() @ ea[:, 1:], ta.t() @ ta[:, 1:]
     _close(er, tr)
     er.sum().backward()
     tr.sum().backward()
@@ -145,7 +145,7 @@ def _grad_check(fn_e, fn_t, arrays, tol=1e-10):
     ts = [torch.tensor(a, requires_grad=True) for a in arrays]
     er, tr = fn_e(*es), fn_t(*ts)
     _close(er, tr, tol)
-    g = RNG.randn(*tr.shape)
+    g = np.asarray(RNG.randn(*tr.shape))
     er.backward(ember.tensor(g))
     tr.backward(torch.tensor(g))
     for e, t in zip(es, ts):
@@ -193,8 +193,11 @@ PRODUCTS = [
     ("diag_embed2", lambda m: lambda a: m.diag_embed(a, offset=1, dim1=0, dim2=2), [(2, 3)]),
     ("diag_embed3", lambda m: lambda a: m.diag_embed(a, offset=-1, dim1=2, dim2=0), [(2, 3)]),
     ("diagflat", lambda m: lambda a: m.diagflat(a, 1), [(2, 2)]),
-    ("vander", lambda m: lambda a: m.vander(a), [(4,)]),
-    ("vander2", lambda m: lambda a: m.vander(a, N=3, increasing=True), [(4,)]),
+    # torch's own vander backward trips its version check, so compare with explicit powers
+    ("vander", lambda m: (lambda a: m.vander(a)) if m is ember else
+     (lambda a: a.unsqueeze(-1) ** m.arange(3, -1, -1, dtype=m.float64)), [(4,)]),
+    ("vander2", lambda m: (lambda a: m.vander(a, N=3, increasing=True)) if m is ember else
+     (lambda a: a.unsqueeze(-1) ** m.arange(3, dtype=m.float64)), [(4,)]),
     ("cov", lambda m: lambda a: m.cov(a), [(3, 5)]),
     ("cov1", lambda m: lambda a: m.cov(a, correction=0), [(5,)]),
     ("corrcoef", lambda m: lambda a: m.corrcoef(a), [(3, 5)]),
@@ -219,6 +222,8 @@ def test_integer_and_promotion_cases():
            torch.kron(torch.ones(2), torch.ones(3, dtype=torch.int64)))
     _close(ember.outer(ember.ones(2), ember.arange(3)), torch.outer(torch.ones(2), torch.arange(3)))
     _close(ember.vander(ember.tensor([1, 2, 3])), torch.vander(torch.tensor([1, 2, 3])))
+    _close(ember.vander(ember.tensor([1.5, 2, 3]), N=2), torch.vander(torch.tensor([1.5, 2, 3]), N=2))
+    _close(ember.vander(ember.tensor([True, False])), torch.vander(torch.tensor([True, False])))
     _close(ember.cov(ember.tensor([[1, 2, 3], [2, 5, 1]])), torch.cov(torch.tensor([[1, 2, 3], [2, 5, 1]])), 1e-6)
     li = ember.tensor([[1, 2, 2], [3, 4, 4]])
     _close(ember.addmm(li[:, :2], li, li.t(), beta=0.5), torch.addmm(torch.tensor([[1, 2], [3, 4]]),

@@ -285,7 +285,7 @@ def test_scatter_reduce_ties_and_inplace():
     x = np.zeros((2, 3))
     src = np.zeros((2, 3))
     run(lambda M, a, s: a.scatter_reduce(0, M.tensor([[0, 0, 1], [0, 1, 1]]), s, "amax"), x, src)
-    run(lambda M, a, s: a.clone().scatter_reduce_(0, M.tensor([[0, 0, 1]]), s, "sum"), x, src)
+    run(lambda M, a, s: a.clone().scatter_reduce_(0, M.tensor([[0, 0, 1]]), s[:1], "sum"), x, src)
 
 
 @pytest.mark.parametrize("fn", [
@@ -414,7 +414,7 @@ def test_take_along_dim():
     idx = np.argsort(X2, axis=1)
     run(lambda M, x: M.take_along_dim(x, M.tensor(idx), dim=1), X2)
     run(lambda M, x: M.take_along_dim(x, M.tensor(idx[:, :1]), dim=-1), X2)
-    run(lambda M, x: M.take_along_dim(x, M.tensor([[0], [4], [2]]).T, 0), X2)
+    run(lambda M, x: M.take_along_dim(x, M.tensor([[0], [4]]), 0), X2)
     run(lambda M, x: M.take_along_dim(x, M.tensor([3, 7])), X2)
     for fn in (lambda M, x: M.take_along_dim(x, M.tensor([[0, 1]]), dim=0),
                lambda M, x: M.take_along_dim(x, M.tensor([[0]], dtype=M.int32), dim=0),
