@@ -619,7 +619,7 @@ class VectorNorm(Function):
         elif ctx.dims is None and not ctx.keepdim:
             g, n = g.reshape((1,) * x.dim()), n.reshape((1,) * x.dim())
         if p == 0:
-            return x * 0
+            return None  # torch leaves the gradient of the 0-"norm" undefined
         if p == 1:
             return g * x.sgn()
         if p == 2:
@@ -703,7 +703,7 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None) -> Tenso
     if A.dim() not in (1, 2):
         raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. "
                            f"Got {A.dim()}D.")
-    if A.dim() == 1:
+    if A.dim() == 1 and not isinstance(ord, str):
         return vector_norm(A, ord, None, keepdim, dtype=dtype, out=out)
     return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype, out=out)
 
@@ -781,8 +781,11 @@ def matrix_power(A, n, *, out=None) -> Tensor:
                            f"{A.shape[-2]} by {A.shape[-1]} matrices")
     n = int(n)
     if n == 0:
-        eye = _eye_like(A.shape[-1], A)
-        return _o(eye.expand(A.shape).clone() if A.dim() > 2 else eye, out)
+        eye = _eye_like(A.shape[-1], A).expand(A.shape).clone()
+        if A.requires_grad:  # the identity does not depend on A, but torch still links it (zero grad)
+            from .ops.blas import _IgnoreSecond
+            eye = _IgnoreSecond.apply(eye, A)
+        return _o(eye, out)
     if n < 0:
         A = inv(A)
         n = -n

@@ -33,6 +33,16 @@ def _out_size(s, k, stride, pad, dil):
     return (s + 2 * pad - dil * (k - 1) - 1) // stride + 1
 
 
+def _cols(x, k, stride, padding, dilation, out):
+    """im2col: (C * prod(k), N * prod(out)), copied in an order whose inner loop is contiguous."""
+    m = xp(x)
+    nd = len(k)
+    win = _windows(_pad(x, padding), k, stride, dilation, out)  # N, C, *out, *k
+    perm = (1,) + tuple(range(2 + nd, 2 + 2 * nd)) + (0,) + tuple(range(2, 2 + nd))
+    N, C = x.shape[:2]
+    return m.ascontiguousarray(win.transpose(perm)).reshape(C * int(np.prod(k)), N * int(np.prod(out)))
+
+
 def conv_forward(x, w, stride, padding, dilation, groups):
     """y[n, o, p] = sum_{c,k} x_pad[n, c, p*stride + k*dil] * w[o, c, k] on arrays."""
     m = xp(x)
@@ -41,22 +51,20 @@ def conv_forward(x, w, stride, padding, dilation, groups):
     O = w.shape[0]
     k = w.shape[2:]
     out = tuple(_out_size(x.shape[2 + i], k[i], stride[i], padding[i], dilation[i]) for i in range(nd))
-    xpad = _pad(x, padding)
-    win = _windows(xpad, k, stride, dilation, out)  # N, C, *out, *k
-    P = int(np.prod(out))
-    K = int(np.prod(k))
     g = groups
+    if all(v == 1 for v in k) and not any(padding) and all(v == 1 for v in stride) and g == 1:
+        xm = x.reshape(N, C, -1)  # 1x1 convolution: a plain matmul per sample
+        y = m.matmul(w.reshape(O, C), xm)
+        return y.reshape((N, O) + out)
+    cols = _cols(x, k, stride, padding, dilation, out)
+    K = int(np.prod(k))
     Cg, Og = C // g, O // g
-    # (N, *out, C, *k) contiguous columns: one big copy, then BLAS does the rest
-    perm = (0,) + tuple(range(2, 2 + nd)) + (1,) + tuple(range(2 + nd, 2 + 2 * nd))
-    cols = m.ascontiguousarray(win.transpose(perm)).reshape(N * P, g, Cg * K)
-    wm = w.reshape(g, Og, Cg * K)
     if g == 1:
-        y = cols.reshape(N * P, Cg * K) @ wm[0].T  # (N*P, O)
+        y = w.reshape(O, C * K) @ cols
     else:
-        y = m.einsum("pgk,gok->pgo", cols, wm, optimize=True).reshape(N * P, O)
-    y = y.reshape((N,) + out + (O,))
-    return m.ascontiguousarray(m.moveaxis(y, -1, 1))
+        y = m.matmul(w.reshape(g, Og, Cg * K), cols.reshape(g, Cg * K, -1)).reshape(O, -1)
+    y = y.reshape((O, N) + out)
+    return m.ascontiguousarray(m.moveaxis(y, 0, 1)) if N > 1 else y.reshape((1, O) + out)
 
 
 def conv_transpose_forward(x, w, stride, padding, dilation, groups, output_padding):
@@ -97,23 +105,18 @@ def conv_transpose_forward(x, w, stride, padding, dilation, groups, output_paddi
 def weight_grad(a, b, kshape, stride, padding, dilation, groups):
     """sum_{n,p} a_pad[n, c, p*stride + k*dil] * b[n, o, p] -> (O, C/groups, *k)."""
     m = xp(a)
-    nd = len(kshape)
     out = b.shape[2:]
-    apad = _pad(a, padding)
-    win = _windows(apad, kshape, stride, dilation, out)  # N, C, *out, *k
     N, C = a.shape[:2]
     O = b.shape[1]
     g = groups
     Cg, Og = C // g, O // g
-    P = int(np.prod(out))
     K = int(np.prod(kshape))
-    perm = (0,) + tuple(range(2, 2 + nd)) + (1,) + tuple(range(2 + nd, 2 + 2 * nd))
-    cols = m.ascontiguousarray(win.transpose(perm)).reshape(N * P, g, Cg * K)
-    bm = m.ascontiguousarray(m.moveaxis(b, 1, -1)).reshape(N * P, g, Og)
+    cols = _cols(a, kshape, stride, padding, dilation, out)  # C*K, N*P
+    bm = m.moveaxis(b, 1, 0).reshape(O, -1)  # O, N*P
     if g == 1:
-        gw = bm[:, 0, :].T @ cols[:, 0, :]
+        gw = bm @ cols.T
     else:
-        gw = m.einsum("pgo,pgk->gok", bm, cols, optimize=True)
+        gw = m.matmul(bm.reshape(g, Og, -1), cols.reshape(g, Cg * K, -1).transpose(0, 2, 1))
     return gw.reshape((O, Cg) + tuple(kshape))
 
 

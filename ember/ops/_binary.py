@@ -6,10 +6,11 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import state as _gs
-from ._function import Function, xp
+from ._function import Function, _record, xp
 from ._promote import result_type, to_float
 
 _NP2DT = D._NP2DT
+_new = object.__new__
 
 
 def broadcast_error(sa, sb) -> RuntimeError:
@@ -314,15 +315,15 @@ def add(input, other, *, alpha=1, out=None):
         b = other._data
         if a.dtype is b.dtype and a.__class__ is b.__class__ and input._names is None \
                 and other._names is None:
-            if (input._rg or other._rg) and _gs.grad_enabled:
-                try:
-                    return Add.apply(input, other)
-                except ValueError:
-                    raise broadcast_error(a.shape, b.shape) from None
             try:
-                return _wrap(a + b)
+                r = a + b
             except ValueError:
                 raise broadcast_error(a.shape, b.shape) from None
+            if (input._rg or other._rg) and _gs.grad_enabled:
+                ctx = _new(Add)
+                ctx.alpha = 1
+                return _record(ctx, Add, (input, other), r)
+            return _wrap(r)
     if not isinstance(other, Tensor) and alpha != 1:
         other = other * alpha
         alpha = 1
@@ -341,12 +342,15 @@ def sub(input, other, *, alpha=1, out=None):
         a, b = input._data, other._data
         if a.dtype is b.dtype and a.__class__ is b.__class__ and input._names is None \
                 and other._names is None:
-            if (input._rg or other._rg) and _gs.grad_enabled:
-                return Sub.apply(input, other)
             try:
-                return _wrap(a - b)
+                r = a - b
             except ValueError:
                 raise broadcast_error(a.shape, b.shape) from None
+            if (input._rg or other._rg) and _gs.grad_enabled:
+                ctx = _new(Sub)
+                ctx.alpha = 1
+                return _record(ctx, Sub, (input, other), r)
+            return _wrap(r)
     if not isinstance(other, Tensor):
         return _out(_binary(input, -other * alpha, Add, AddScalar), out)
     return _out(_binary(input, other, Sub, None, alpha=alpha), out)
@@ -366,12 +370,13 @@ def mul(input, other, *, out=None):
         a, b = input._data, other._data
         if a.dtype is b.dtype and a.__class__ is b.__class__ and input._names is None \
                 and other._names is None:
-            if (input._rg or other._rg) and _gs.grad_enabled:
-                return Mul.apply(input, other)
             try:
-                return _wrap(a * b)
+                r = a * b
             except ValueError:
                 raise broadcast_error(a.shape, b.shape) from None
+            if (input._rg or other._rg) and _gs.grad_enabled:
+                return _record(_new(Mul), Mul, (input, other), r)
+            return _wrap(r)
     return _out(_binary(input, other, Mul, MulScalar), out)
 
 

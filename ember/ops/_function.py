@@ -92,27 +92,62 @@ class Function(Node):
 
 def _edge(t):
     if not t._rg:
-        return (None, 0)
-    fn = t.grad_fn
+        return _NO_EDGE
+    fn = t._grad_fn
     if fn is not None:
         return (fn, t._output_nr)
     return (grad_accumulator(t), 0)
 
 
+_NO_EDGE = (None, 0)
+_DIFFERENTIABLE = {}  # numpy dtype -> whether outputs of that dtype carry gradients
+
+
+def _is_diff(npdt) -> bool:
+    r = _DIFFERENTIABLE.get(npdt)
+    if r is None:
+        dt = from_np(npdt)
+        r = _DIFFERENTIABLE[npdt] = dt.is_floating_point or dt.is_complex
+    return r
+
+
 def _record(ctx, cls, tensors, out):
-    ctx.next_functions = tuple(_edge(t) for t in tensors)
-    ctx._input_meta = tuple((t._data.shape, t._data.dtype) for t in tensors)
-    ctx.needs_input_grad = tuple(t._rg for t in tensors)
+    """Make ctx the graph node of this call and attach it to the outputs (see module docstring)."""
+    edges = []
+    meta = []
+    needs = []
+    for t in tensors:
+        if t._rg:
+            fn = t._grad_fn
+            edges.append((fn, t._output_nr) if fn is not None else (grad_accumulator(t), 0))
+            needs.append(True)
+        else:
+            edges.append(_NO_EDGE)
+            needs.append(False)
+        d = t._data
+        meta.append((d.shape, d.dtype))
+    ctx.next_functions = tuple(edges)
+    ctx._input_meta = meta
+    ctx.needs_input_grad = tuple(needs)
     ctx._seq = next(_counter)
     if cls.save:
         ctx.save_for_backward(*[tensors[i] for i in cls.save])
-    multi = out.__class__ is tuple
-    outs = out if multi else (out,)
+    if out.__class__ is not tuple:
+        t = _wrap(out)
+        if _is_diff(t._data.dtype):
+            t._rg = True
+            t._grad_fn = ctx
+        if cls.save_output:
+            det = _wrap(t._data)
+            det._vc = t._vc = [0]
+            ctx._outputs = (det, weakref.ref(t))
+        return t
     results = []
     metas = []
     diff = cls.differentiable_outputs
-    for i, o in enumerate(outs):
+    for i, o in enumerate(out):
         t = _wrap(o)
+        o = t._data
         dt = from_np(o.dtype)
         metas.append((o.shape, dt))
         if (diff is None or i in diff) and (dt.is_floating_point or dt.is_complex):
@@ -121,15 +156,14 @@ def _record(ctx, cls, tensors, out):
             if i:
                 t._output_nr = i
         results.append(t)
-    ctx._n_outputs = len(outs)
+    ctx._n_outputs = len(out)
     ctx._out_meta = metas
     if cls.save_output:
         r0 = results[0]
         det = _wrap(r0._data)
         det._vc = r0._vc = [0]
         ctx._outputs = (det, weakref.ref(r0))
-        ctx._out_version = 0
-    return tuple(results) if multi else results[0]
+    return tuple(results)
 
 
 def sum_to_shape(g: Tensor, shape: tuple) -> Tensor:

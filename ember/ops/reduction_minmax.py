@@ -196,6 +196,7 @@ def argmin(input, dim=None, keepdim=False):
 # ---- aminmax ----------------------------------------------------------------------------------------
 class Aminmax(Function):
     save = (0,)
+    _materialize = False
 
     @staticmethod
     def forward(ctx, x, dims=None, keepdim=False):

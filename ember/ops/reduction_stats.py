@@ -106,6 +106,7 @@ class _MomentMean(Function):
     """(var or std, mean) in one node, as torch's VarMeanBackward0 / StdMeanBackward0."""
 
     save = (0,)
+    _materialize = False  # an unused output contributes nothing (not 0 * nan)
 
     @classmethod
     def forward(cls, ctx, x, dims=None, keepdim=False, correction=1, name="var_mean"):

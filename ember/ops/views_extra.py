@@ -52,10 +52,13 @@ class _PutIdx(Function):
         return _TakeIdx.apply(gg, idx=ctx.idx, shape=ctx.shape)
 
 
-def _strided(a, shape, coeffs, start):
+def _strided(a, shape, coeffs, start, elem_strides=None):
     """View of a: out[i] = a[start + sum_k i_k * coeffs[k]] (coeffs are index-space vectors)."""
     m = xp(a)
-    strides = tuple(int(sum(c * s for c, s in zip(co, a.strides))) for co in coeffs)
+    if elem_strides is not None:  # exact strides chosen by the caller (they differ only on size-1 dims)
+        strides = tuple(s * a.itemsize for s in elem_strides)
+    else:
+        strides = tuple(int(sum(c * s for c, s in zip(co, a.strides))) for co in coeffs)
     if int(np.prod(shape)) and a.ndim:
         a = a[tuple(slice(s, None) for s in start)]
     return m.lib.stride_tricks.as_strided(a, tuple(shape), strides)
@@ -63,9 +66,9 @@ def _strided(a, shape, coeffs, start):
 
 class _LinView(Function):
     @staticmethod
-    def forward(ctx, x, shape=(), coeffs=(), start=(), fname="AsStridedBackward0"):
+    def forward(ctx, x, shape=(), coeffs=(), start=(), fname="AsStridedBackward0", elem_strides=None):
         ctx.in_shape, ctx.args, ctx.fname = x.shape, (shape, coeffs, start), fname
-        return _strided(x, shape, coeffs, start)
+        return _strided(x, shape, coeffs, start, elem_strides)
 
     @staticmethod
     def backward(ctx, g):
@@ -346,19 +349,24 @@ moveaxis = movedim
 
 
 def expand_keep(input, shape):
-    """expand() that keeps the stride of size-1 dims left at size 1 (as torch does)."""
-    shape = tuple(shape)
+    """expand() with torch's strides: a dim keeps its stride unless it grows from size 1."""
+    shape = tuple(int(n) for n in shape)
     nd, lead = input.dim(), len(shape) - input.dim()
-    coeffs = []
-    for i, n in enumerate(shape):
-        k = i - lead
-        keep = k >= 0 and input.shape[k] == n
-        coeffs.append(_unit(nd, k) if keep else (0,) * nd)
-    if lead == 0 and all(input.shape[k] == n for k, n in enumerate(shape)):
+    if lead == 0 and shape == tuple(input.shape):
         return input
+    in_st = input.stride()
+    coeffs, strides = [None] * len(shape), [0] * len(shape)
+    for i in range(len(shape) - 1, -1, -1):
+        k = i - lead
+        size = input.shape[k] if k >= 0 else 1
+        st = in_st[k] if k >= 0 else (shape[i + 1] * strides[i + 1] if i + 1 < len(shape) else 0)
+        grow = size != shape[i]
+        strides[i] = 0 if grow else st
+        coeffs[i] = (0,) * nd if grow or k < 0 else _unit(nd, k)
     r = _LinView.apply(input, shape=shape, coeffs=tuple(coeffs), start=(0,) * nd,
-                       fname="ExpandBackward0")
+                       fname="ExpandBackward0", elem_strides=tuple(strides))
     return _as_view(r, input)
+
 
 __all__ = ["as_strided", "unfold", "diagonal", "split", "split_with_sizes", "chunk", "unbind",
            "tensor_split", "hsplit", "vsplit", "dsplit", "movedim", "moveaxis"]

@@ -50,6 +50,7 @@ class LRScheduler:
     """Base class: ``step()`` advances ``last_epoch`` and writes ``get_lr()`` into the groups."""
 
     _get_lr_called_within_step = False
+    _is_initial = False
 
     def __init__(self, optimizer, last_epoch: int = -1) -> None:
         _check_optimizer(optimizer)
@@ -64,14 +65,21 @@ class LRScheduler:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
                     raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] when "
-                                   "resuming an optimizer")
+                                   "resuming scheduler with last_epoch >= 0.\nThis typically happens"
+                                   " when:\n1. You're trying to resume training from a checkpoint "
+                                   "but haven't properly loaded the optimizer state\n2. You're using "
+                                   "last_epoch >= 0 for a fresh training run (not recommended)")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._initial_step()
 
     def _initial_step(self) -> None:
         self._step_count = 0
-        self.step()
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
 
     def state_dict(self) -> dict:
         """Every attribute except the optimizer."""
@@ -107,13 +115,17 @@ class LRScheduler:
                           "will result in PyTorch skipping the first value of the learning rate "
                           "schedule. See more details at https://pytorch.org/docs/stable/"
                           "optim.html#how-to-adjust-learning-rate", UserWarning, stacklevel=2)
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch=None) -> None:
         self._get_lr_called_within_step = True
         try:
             if epoch is None:
                 self.last_epoch += 1
                 values = self.get_lr()
             else:
-                warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
                 self.last_epoch = epoch
                 if hasattr(self, "_get_closed_form_lr"):
                     values = self._get_closed_form_lr()
@@ -173,7 +185,7 @@ class MultiplicativeLR(LambdaLR):
     """lr = previous lr * lr_lambda(epoch)."""
 
     def get_lr(self) -> list:
-        if self.last_epoch > 0:
+        if not self._is_initial:
             return [group["lr"] * lmbda(self.last_epoch)
                     for lmbda, group in zip(self.lr_lambdas, self.optimizer.param_groups)]
         return _lrs(self)
@@ -256,7 +268,7 @@ class LinearLR(LRScheduler):
     def get_lr(self) -> list:
         if self.last_epoch == 0:
             return [group["lr"] * self.start_factor for group in self.optimizer.param_groups]
-        if self.last_epoch > self.total_iters:
+        if self._is_initial or self.last_epoch > self.total_iters:
             return _lrs(self)
         d = self.end_factor - self.start_factor
         return [group["lr"] * (1.0 + d / (self.total_iters * self.start_factor +
@@ -277,7 +289,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:
-        if self.last_epoch == 0:
+        if self._is_initial:
             return _lrs(self)
         return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
 
@@ -295,7 +307,7 @@ class PolynomialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:
-        if self.last_epoch == 0 or self.last_epoch > self.total_iters:
+        if self._is_initial or self.last_epoch > self.total_iters:
             return _lrs(self)
         decay = ((1.0 - self.last_epoch / self.total_iters) /
                  (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
@@ -317,7 +329,7 @@ class CosineAnnealingLR(LRScheduler):
     def get_lr(self) -> list:
         e, T, lo = self.last_epoch, self.T_max, self.eta_min
         groups = self.optimizer.param_groups
-        if e == 0:
+        if self._is_initial:
             return _lrs(self)
         if self._step_count == 1 and e > 0:
             return [lo + (base - lo) * (1 + math.cos(e * math.pi / T)) / 2 for base in self.base_lrs]

@@ -151,7 +151,7 @@ def s_shared_input_accumulates(M):
 
 
 SCENARIOS = {k[2:]: v for k, v in dict(globals()).items() if k.startswith("s_")}
-XFAIL = {"zero_dim": "0-dim op results are NumPy scalars in ember._tensor._wrap (device check fails)"}
+XFAIL = {}
 
 
 @pytest.mark.parametrize("name", [

@@ -207,7 +207,6 @@ SCENARIOS = {k[2:]: v for k, v in dict(globals()).items() if k.startswith("s_")}
 
 # Known core gaps (reported to the lead); strict, so each flags itself once fixed.
 XFAIL = {
-    "0dim_saved_modified": "0-dim op results are NumPy scalars (not writeable) in ember._tensor._wrap",
     "view_chain_use_middle": "a view's grad_fn is not regenerated after an in-place op elsewhere in "
                              "its view family (needs a version check in Tensor.grad_fn)",
     "view_use_after_base_inplace": "same as view_chain_use_middle",

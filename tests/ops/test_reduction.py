@@ -113,7 +113,17 @@ def run_both(expr, key, **kw):
 
 
 def _cases(spec):
-    return [(e, k) for exprs, keys in spec for e in exprs for k in keys]
+    """One test per expression; it runs over all of the expression's inputs (keeps pytest fast)."""
+    return [pytest.param(e, tuple(keys), id=e) for exprs, keys in spec for e in exprs]
+
+
+def for_keys(keys, fn):
+    """Run fn(key) for each key, naming the failing input in the assertion message."""
+    for k in keys:
+        try:
+            fn(k)
+        except AssertionError as exc:
+            raise AssertionError(f"input {k!r}: {exc}") from None
 
 
 VALUE_CASES = _cases([
@@ -170,11 +180,9 @@ VALUE_CASES = _cases([
 ])
 
 
-@pytest.mark.parametrize("expr,key", VALUE_CASES)
-def test_values_dtypes_and_errors(expr, key):
-    if key == "s" and "zeros_like" in expr and not _CORE_0D_OK:
-        pytest.xfail("core: 0-dim binary ops return NumPy scalars")
-    run_both(expr, key)
+@pytest.mark.parametrize("expr,keys", VALUE_CASES)
+def test_values_dtypes_and_errors(expr, keys):
+    for_keys(keys, lambda key: run_both(expr, key))
 
 
 @pytest.mark.parametrize("expr,key,msg", [
@@ -285,10 +293,6 @@ GRAD_CASES = _cases([
     (["x.kthvalue(2, 1)[0]", "x.kthvalue(1, 0)[0]", "x.topk(2, 1)[0]"], ["d", "d_t"]),
 ])
 
-# The core's binary ops on two 0-dim arrays return NumPy scalars (not arrays), which breaks any
-# backward on 0-dim tensors; these cases run (strictly) once the core keeps 0-dim results arrays.
-_CORE_0D_OK = isinstance((ember.tensor(1.) * ember.tensor(2.))._data, np.ndarray)
-
 
 def _grad_input(T, key):
     x = make(T, key)
@@ -297,10 +301,12 @@ def _grad_input(T, key):
     return x
 
 
-@pytest.mark.parametrize("expr,key", GRAD_CASES)
-def test_gradients(expr, key):
-    if key == "s" and not _CORE_0D_OK:
-        pytest.xfail("core: 0-dim binary ops return NumPy scalars")
+@pytest.mark.parametrize("expr,keys", GRAD_CASES)
+def test_gradients(expr, keys):
+    for_keys(keys, lambda key: check_grad(expr, key))
+
+
+def check_grad(expr, key):
     res, xs = [], []
     for T in (ember, torch):
         x = _grad_input(T, key)

