@@ -148,8 +148,25 @@ def hardswish(input, inplace=False):
     return input.copy_(r) if inplace else r
 
 
+class _Hardsigmoid(Function):
+    save = (0,)
+
+    @staticmethod
+    def forward(ctx, x):
+        m = xp(x)
+        return m.clip(x + 3, 0, 6) / x.dtype.type(6)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        # torch's kernel multiplies by the float constant 1.0f/6.0f, even for float64
+        inside = (x > -3.0) & (x < 3.0)
+        return P.where(inside, g * float(np.float32(1.0) / np.float32(6.0)), g * 0)
+
+
 def hardsigmoid(input, inplace=False):
-    r = hardtanh(input + 3, 0.0, 6.0) / 6
+    """relu6(x + 3) / 6."""
+    r = _Hardsigmoid.apply(input)
     return input.copy_(r) if inplace else r
 
 

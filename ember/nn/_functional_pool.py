@@ -453,8 +453,14 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         out = _tuple(size, nd)
         scales = [S[i] / out[i] for i in range(nd)]
     else:
-        sf = _tuple(scale_factor, nd) if not isinstance(scale_factor, (tuple, list)) else scale_factor
-        sf = [float(v) for v in (sf if isinstance(sf, (tuple, list)) else (sf,) * nd)]
+        sf = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * nd
+        if len(sf) != nd:
+            raise ValueError("Input and scale_factor must have the same number of spatial "
+                             f"dimensions, but got input with spatial dimensions of {list(S)} and "
+                             f"scale_factor of shape {tuple(sf)}. Please provide input tensor in "
+                             "(N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) "
+                             "format.")
+        sf = [float(v) for v in sf]
         out = tuple(int(math.floor(S[i] * sf[i])) for i in range(nd))
         scales = [S[i] / out[i] if recompute_scale_factor else 1.0 / sf[i] for i in range(nd)]
     m = xp(input._data)

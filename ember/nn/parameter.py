@@ -24,6 +24,8 @@ class Parameter(Tensor):
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 
+    __str__ = __repr__
+
     def __reduce_ex__(self, proto):
         return (_rebuild_parameter, (_wrap(self._data), self._rg))
 

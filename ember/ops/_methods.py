@@ -12,6 +12,7 @@ from . import pointwise as P
 from . import reduction as R
 from . import shape as S
 from ._inplace import inplace_fn
+from ..nn.parameter import Parameter
 
 
 def _r(fn):
@@ -84,6 +85,47 @@ def _pos(self):
     return self
 
 
+def _noalpha(fn):
+    def m(self, other, **kw):
+        return fn(self, other, **kw)
+    m.__name__ = fn.__name__
+    return m
+
+
+def _fast_inplace(ufunc, fallback, floating_only=False):
+    """x.op_(y) without autograd: one ufunc call writing into x (torch's semantics otherwise)."""
+    from ..autograd.grad_mode import state
+
+    def method(self, other, *, alpha=1):
+        a = self._data
+        if not (state.grad_enabled and (self._rg or (other.__class__ is Tensor and other._rg))) \
+                and self._names is None and (not floating_only or a.dtype.kind in "fc"):
+            oc = other.__class__
+            if oc is Tensor or oc is Parameter:
+                b = other._data
+                ok = b.dtype == a.dtype and b.__class__ is a.__class__
+            else:
+                b = other
+                ok = (oc is float and a.dtype.kind in "fc") or (oc is int and a.dtype.kind in "fciu")
+            if ok:
+                if alpha != 1:
+                    b = b * alpha
+                try:
+                    ufunc(a, b, out=a)
+                except (ValueError, TypeError):
+                    pass
+                else:
+                    vc = self._vc
+                    if vc is None:
+                        self._vc = [1]
+                    else:
+                        vc[0] += 1
+                    return self
+        return fallback(self, other, alpha=alpha) if alpha != 1 else fallback(self, other)
+    method.__name__ = fallback.__name__
+    return method
+
+
 def _zero_(self):
     from ..autograd.grad_mode import state
     if state.grad_enabled and (self._rg and self._grad_fn is None and self._base is None):
@@ -137,8 +179,9 @@ _METHODS = {
     "__getitem__": S.getitem,
     "add": B.add, "sub": B.sub, "mul": B.mul, "div": B.div, "pow": B.pow, "true_divide": B.div,
     "divide": B.div, "multiply": B.mul, "subtract": B.sub, "rsub": B.rsub,
-    "add_": inplace_fn(B.add), "sub_": inplace_fn(B.sub), "mul_": inplace_fn(B.mul),
-    "div_": inplace_fn(B.div), "pow_": inplace_fn(B.pow), "true_divide_": inplace_fn(B.div),
+    "add_": _fast_inplace(np.add, inplace_fn(B.add)), "sub_": _fast_inplace(np.subtract, inplace_fn(B.sub)),
+    "mul_": _fast_inplace(np.multiply, _noalpha(inplace_fn(B.mul))),
+    "div_": _fast_inplace(np.true_divide, _noalpha(inplace_fn(B.div)), floating_only=True), "pow_": inplace_fn(B.pow), "true_divide_": inplace_fn(B.div),
     "divide_": inplace_fn(B.div), "multiply_": inplace_fn(B.mul), "subtract_": inplace_fn(B.sub),
     "zero_": _zero_, "fill_": _fill_,
     "sum": R.sum, "mean": R.mean,

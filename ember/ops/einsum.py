@@ -7,7 +7,7 @@ import string
 import numpy as np
 
 from .. import _dtype as D
-from .._tensor import Tensor, _wrap
+from .._tensor import Tensor
 from ._function import Function, xp
 
 _LETTERS = string.ascii_uppercase + string.ascii_lowercase  # torch's label order for sublists

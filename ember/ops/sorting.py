@@ -79,8 +79,20 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     n = input.shape[d] if input.dim() else 1
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
+    if input.dim() == 0:  # torch hands back the element itself for k = 0 as well
+        k = 1
     v, i = Topk.apply(input, dim=d, keepdim=True, k=int(k), largest=bool(largest))
     return return_types.topk((v, i))
+
+
+def _unique_dim(input, dim) -> int:
+    if input.dim() == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    d = one_dim(input, dim)
+    if input.numel() == 0 and input.shape[d] != 0:
+        raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique cannot "
+                           "be applied")
+    return d
 
 
 # ---- unique -----------------------------------------------------------------------------------------
@@ -101,8 +113,8 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         if return_inverse:
             rest[0] = rest[0].astype(np.int64).reshape(x.shape)
     else:
-        d = one_dim(input, dim)
-        if x.shape[d] == 0 or x.size == 0:
+        d = _unique_dim(input, dim)
+        if x.shape[d] == 0:
             vals = _wrap(x.copy())
             rest = [m.zeros(x.shape[d], dtype=np.int64)] * return_inverse + \
                    [m.zeros(0, dtype=np.int64)] * return_counts
@@ -127,7 +139,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         a = x.reshape(-1)
         d = 0
     else:
-        d = one_dim(input, dim)
+        d = _unique_dim(input, dim)
         a = x
     n = a.shape[d] if a.ndim else 1
     a1 = a.reshape(1) if a.ndim == 0 else a
@@ -231,6 +243,8 @@ def bincount(input, weights=None, minlength=0):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if minlength < 0:
         raise RuntimeError("minlength should be >= 0")
+    if x.size == 0:  # torch gives int64 counts here even when weights are given
+        return _wrap(m.zeros(minlength, dtype=np.int64))
     if weights is not None:
         if weights.dim() != 1 or weights.shape[0] != x.shape[0]:
             raise RuntimeError("weights should be 1-d and have the same length as input")

@@ -7,7 +7,8 @@ import pytest
 import ember
 from tests._oracle import requires_torch, torch
 
-pytestmark = requires_torch
+pytestmark = [requires_torch,
+              pytest.mark.filterwarnings("ignore:The reduce argument of torch.scatter:UserWarning")]
 RNG = np.random.default_rng(0)
 
 

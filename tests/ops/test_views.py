@@ -212,3 +212,30 @@ def test_split_second_order():
         (gg,) = M.autograd.grad(g.sum(), x)
         out.append(gg.numpy())
     np.testing.assert_allclose(out[0], out[1])
+
+
+# ---- core behaviours these ops rely on, currently off (strict xfail: remove the marker once fixed) ----
+@pytest.mark.xfail(strict=True, reason="core: integer getitem to 0-d yields a NumPy scalar, not a view")
+def test_core_select_to_0d_is_a_writable_view():
+    x = ember.zeros(3)
+    x[1].add_(5.0)
+    assert x.tolist() == [0.0, 5.0, 0.0]
+
+
+@pytest.mark.xfail(strict=True, reason="core: 0-d results of pointwise ops hold NumPy scalars")
+def test_core_0d_arithmetic_stays_tensor_backed():
+    a = ember.tensor(1.0) + 1
+    assert (a + ember.tensor(1.0)).item() == 3.0
+
+
+@pytest.mark.xfail(strict=True, reason="core: expand() gives stride 0 to size-1 dims that stay size 1")
+def test_core_expand_keeps_size1_strides():
+    assert ember.zeros(3, 1).expand(3, 1).stride() == torch.zeros(3, 1).expand(3, 1).stride()
+    assert ember.zeros(3).expand(1, 3).stride() == torch.zeros(3).expand(1, 3).stride()
+
+
+@pytest.mark.xfail(strict=True, reason="core: view() keeps NumPy's strides on size-1 dims")
+def test_core_view_recomputes_size1_strides():
+    e = ember.zeros(2, 1).permute(1, 0).view(1, 2)
+    t = torch.zeros(2, 1).permute(1, 0).view(1, 2)
+    assert e.stride() == t.stride()

@@ -1,0 +1,230 @@
+"""Oracle tests: every nn layer, with torch's weights, gives torch's outputs and gradients."""
+import numpy as np
+import pytest
+
+import ember
+from tests._oracle import requires_torch, torch
+from tests.nn._harness import compare_module
+
+pytestmark = requires_torch
+
+
+def R(*shape, seed=0, lo=None):
+    a = np.random.default_rng(seed + len(shape)).standard_normal(shape)
+    return np.abs(a) + lo if lo is not None else a
+
+
+N = lambda name, *a, **k: (lambda lib: getattr(lib.nn, name)(*a, **k))  # noqa: E731
+
+LAYERS = [
+    # linear
+    ("Linear", N("Linear", 5, 3), [R(4, 5)]),
+    ("Linear-nobias-3d", N("Linear", 5, 3, bias=False), [R(2, 4, 5)]),
+    ("Bilinear", N("Bilinear", 4, 5, 3), [R(6, 4), R(6, 5, seed=1)]),
+    ("Identity", N("Identity"), [R(3, 2)]),
+    # convolutions
+    ("Conv1d", N("Conv1d", 3, 4, 3, stride=2, padding=1), [R(2, 3, 9)]),
+    ("Conv1d-same", N("Conv1d", 3, 4, 4, padding="same", dilation=2), [R(2, 3, 9)]),
+    ("Conv2d", N("Conv2d", 3, 4, 3), [R(2, 3, 7, 6)]),
+    ("Conv2d-groups-reflect", N("Conv2d", 4, 6, 3, groups=2, padding=1, padding_mode="reflect"),
+     [R(2, 4, 6, 5)]),
+    ("Conv2d-circular", N("Conv2d", 3, 2, 3, padding=2, padding_mode="circular", stride=2),
+     [R(1, 3, 6, 7)]),
+    ("Conv2d-replicate", N("Conv2d", 3, 4, (3, 2), padding=1, padding_mode="replicate",
+                           bias=False), [R(2, 3, 5, 5)]),
+    ("Conv2d-valid-dil", N("Conv2d", 2, 3, 3, padding="valid", dilation=(2, 1)), [R(1, 2, 8, 6)]),
+    ("Conv3d", N("Conv3d", 2, 3, 2, stride=(1, 2, 1)), [R(2, 2, 4, 5, 3)]),
+    ("ConvTranspose1d", N("ConvTranspose1d", 3, 2, 3, stride=2, output_padding=1), [R(2, 3, 5)]),
+    ("ConvTranspose2d", N("ConvTranspose2d", 4, 2, 3, stride=2, padding=1, output_padding=1,
+                          groups=2), [R(2, 4, 4, 3)]),
+    ("ConvTranspose2d-dil", N("ConvTranspose2d", 2, 3, 2, dilation=2, bias=False), [R(1, 2, 3, 3)]),
+    ("ConvTranspose3d", N("ConvTranspose3d", 2, 2, 2, stride=2), [R(1, 2, 2, 3, 2)]),
+    # pooling
+    ("MaxPool1d", N("MaxPool1d", 3, 2), [R(2, 3, 9)]),
+    ("MaxPool2d-ceil", N("MaxPool2d", 3, 2, padding=1, ceil_mode=True), [R(2, 3, 8, 7)]),
+    ("MaxPool2d-indices", N("MaxPool2d", 2, return_indices=True), [R(2, 3, 6, 6)]),
+    ("MaxPool2d-dilation", N("MaxPool2d", 2, stride=1, dilation=2), [R(1, 2, 6, 5)]),
+    ("MaxPool3d", N("MaxPool3d", 2), [R(1, 2, 4, 4, 4)]),
+    ("AvgPool1d", N("AvgPool1d", 3, 2, padding=1), [R(2, 3, 8)]),
+    ("AvgPool2d-nopad", N("AvgPool2d", 3, 2, padding=1, count_include_pad=False), [R(2, 3, 7, 6)]),
+    ("AvgPool2d-ceil", N("AvgPool2d", 2, ceil_mode=True), [R(1, 2, 5, 5)]),
+    ("AvgPool2d-divisor", N("AvgPool2d", 2, divisor_override=3), [R(1, 2, 4, 4)]),
+    ("AvgPool3d", N("AvgPool3d", 2), [R(1, 2, 4, 4, 4)]),
+    ("AdaptiveAvgPool1d", N("AdaptiveAvgPool1d", 3), [R(2, 3, 7)]),
+    ("AdaptiveAvgPool2d", N("AdaptiveAvgPool2d", (3, 2)), [R(2, 3, 7, 5)]),
+    ("AdaptiveAvgPool2d-1", N("AdaptiveAvgPool2d", 1), [R(2, 3, 4, 4)]),
+    ("AdaptiveAvgPool3d", N("AdaptiveAvgPool3d", 2), [R(1, 2, 5, 4, 3)]),
+    ("AdaptiveMaxPool1d", N("AdaptiveMaxPool1d", 2), [R(2, 3, 7)]),
+    ("AdaptiveMaxPool2d", N("AdaptiveMaxPool2d", 3), [R(2, 3, 7, 5)]),
+    ("LPPool2d", N("LPPool2d", 2, 2), [R(1, 2, 4, 4)]),
+    # padding
+    ("ReflectionPad1d", N("ReflectionPad1d", 2), [R(2, 3, 5)]),
+    ("ReflectionPad2d", N("ReflectionPad2d", (1, 2, 0, 1)), [R(2, 3, 4, 5)]),
+    ("ReflectionPad3d", N("ReflectionPad3d", 1), [R(1, 2, 3, 3, 3)]),
+    ("ReplicationPad1d", N("ReplicationPad1d", 2), [R(2, 3, 4)]),
+    ("ReplicationPad2d", N("ReplicationPad2d", 1), [R(2, 3, 4, 4)]),
+    ("ReplicationPad3d", N("ReplicationPad3d", (1, 0, 1, 2, 0, 1)), [R(1, 2, 3, 3, 2)]),
+    ("ZeroPad2d", N("ZeroPad2d", 2), [R(1, 2, 3, 3)]),
+    ("ConstantPad1d", N("ConstantPad1d", 2, 3.5), [R(2, 3, 4)]),
+    ("ConstantPad2d", N("ConstantPad2d", (1, 0, 2, 1), -1.0), [R(2, 3, 4, 4)]),
+    ("CircularPad2d", N("CircularPad2d", 1), [R(1, 2, 3, 4)]),
+    # normalization
+    ("BatchNorm1d-2d", N("BatchNorm1d", 4), [R(8, 4)]),
+    ("BatchNorm1d-3d", N("BatchNorm1d", 4, momentum=0.3), [R(3, 4, 5)]),
+    ("BatchNorm2d", N("BatchNorm2d", 3), [R(4, 3, 5, 5)]),
+    ("BatchNorm2d-noaffine", N("BatchNorm2d", 3, affine=False, eps=1e-3), [R(4, 3, 3, 3)]),
+    ("BatchNorm2d-cma", N("BatchNorm2d", 3, momentum=None), [R(4, 3, 3, 3)]),
+    ("BatchNorm2d-nostats", N("BatchNorm2d", 3, track_running_stats=False), [R(4, 3, 3, 3)]),
+    ("BatchNorm3d", N("BatchNorm3d", 2), [R(2, 2, 3, 3, 3)]),
+    ("InstanceNorm1d", N("InstanceNorm1d", 3), [R(2, 3, 6)]),
+    ("InstanceNorm2d-affine", N("InstanceNorm2d", 3, affine=True), [R(2, 3, 4, 5)]),
+    ("InstanceNorm2d-stats", N("InstanceNorm2d", 3, track_running_stats=True), [R(2, 3, 4, 5)]),
+    ("InstanceNorm3d", N("InstanceNorm3d", 2), [R(2, 2, 3, 3, 3)]),
+    ("LayerNorm", N("LayerNorm", 5), [R(3, 4, 5)]),
+    ("LayerNorm-2d-noaffine", N("LayerNorm", (4, 5), elementwise_affine=False), [R(3, 4, 5)]),
+    ("LayerNorm-nobias", N("LayerNorm", 5, bias=False), [R(3, 5)]),
+    ("GroupNorm", N("GroupNorm", 2, 4), [R(3, 4, 5)]),
+    ("GroupNorm-2d", N("GroupNorm", 3, 6, affine=False), [R(2, 6, 3, 3)]),
+    ("LocalResponseNorm", N("LocalResponseNorm", 3), [R(2, 5, 4, 4)]),
+    ("RMSNorm", N("RMSNorm", 5), [R(3, 5)]),
+    # activations
+    ("ReLU", N("ReLU"), [R(4, 5)]),
+    ("ReLU6", N("ReLU6"), [R(4, 5) * 4]),
+    ("LeakyReLU", N("LeakyReLU", 0.2), [R(4, 5)]),
+    ("PReLU", N("PReLU"), [R(4, 5)]),
+    ("PReLU-3", N("PReLU", 3, 0.1), [R(2, 3, 4)]),
+    ("ELU", N("ELU", 0.5), [R(4, 5)]),
+    ("SELU", N("SELU"), [R(4, 5)]),
+    ("CELU", N("CELU", 1.5), [R(4, 5)]),
+    ("GELU", N("GELU"), [R(4, 5)]),
+    ("GELU-tanh", N("GELU", approximate="tanh"), [R(4, 5)]),
+    ("SiLU", N("SiLU"), [R(4, 5)]),
+    ("Mish", N("Mish"), [R(4, 5)]),
+    ("Sigmoid", N("Sigmoid"), [R(4, 5)]),
+    ("Tanh", N("Tanh"), [R(4, 5)]),
+    ("Hardtanh", N("Hardtanh", -0.5, 0.7), [R(4, 5)]),
+    ("Hardsigmoid", N("Hardsigmoid"), [R(4, 5) * 4]),
+    ("Hardswish", N("Hardswish"), [R(4, 5) * 4]),
+    ("Softplus", N("Softplus", 2, 3), [R(4, 5) * 3]),
+    ("Softsign", N("Softsign"), [R(4, 5)]),
+    ("Softmax", N("Softmax", 1), [R(4, 5)]),
+    ("LogSoftmax", N("LogSoftmax", -1), [R(3, 4, 5)]),
+    ("Softmin", N("Softmin", 0), [R(4, 5)]),
+    ("Softmax2d", N("Softmax2d"), [R(2, 3, 4, 4)]),
+    ("Threshold", N("Threshold", 0.1, 20.0), [R(4, 5)]),
+    ("GLU", N("GLU", 1), [R(4, 6)]),
+    ("Tanhshrink", N("Tanhshrink"), [R(4, 5)]),
+    ("LogSigmoid", N("LogSigmoid"), [R(4, 5)]),
+    ("Softshrink", N("Softshrink", 0.3), [R(4, 5)]),
+    ("Hardshrink", N("Hardshrink", 0.3), [R(4, 5)]),
+    # shape / misc
+    ("Flatten", N("Flatten"), [R(2, 3, 4)]),
+    ("Flatten-0", N("Flatten", 0, 1), [R(2, 3, 4)]),
+    ("Unflatten", N("Unflatten", 1, (2, 2)), [R(3, 4)]),
+    ("Upsample-nearest", N("Upsample", scale_factor=2), [R(1, 2, 3, 4)]),
+    ("Upsample-nearest-1d", N("Upsample", size=7), [R(1, 2, 3)]),
+    ("Upsample-bilinear", N("Upsample", scale_factor=2, mode="bilinear"), [R(1, 2, 3, 4)]),
+    ("Upsample-bilinear-ac", N("Upsample", size=(5, 7), mode="bilinear", align_corners=True),
+     [R(1, 2, 3, 4)]),
+    ("Upsample-bicubic", N("Upsample", size=(5, 7), mode="bicubic"), [R(1, 2, 3, 4)]),
+    ("Upsample-linear", N("Upsample", scale_factor=1.5, mode="linear"), [R(1, 2, 4)]),
+    ("UpsamplingNearest2d", N("UpsamplingNearest2d", scale_factor=3), [R(1, 1, 2, 2)]),
+    ("UpsamplingBilinear2d", N("UpsamplingBilinear2d", scale_factor=2), [R(1, 1, 2, 3)]),
+    ("PixelShuffle", N("PixelShuffle", 2), [R(1, 8, 2, 3)]),
+    ("PixelUnshuffle", N("PixelUnshuffle", 2), [R(1, 2, 4, 6)]),
+    ("Embedding", N("Embedding", 10, 3, padding_idx=1),
+     [np.array([[1, 2, 4, 1], [9, 0, 2, 2]], dtype=np.int64)]),
+    ("Embedding-maxnorm", N("Embedding", 10, 3, max_norm=1.0),
+     [np.array([1, 2, 4, 1, 9], dtype=np.int64)]),
+    ("Dropout-p0", N("Dropout", 0.0), [R(3, 4)]),
+    ("CosineSimilarity", N("CosineSimilarity", dim=1), [R(3, 4), R(3, 4, seed=2)]),
+    ("PairwiseDistance", N("PairwiseDistance", p=3.0, keepdim=True), [R(3, 4), R(3, 4, seed=2)]),
+]
+
+
+@pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
+@pytest.mark.parametrize("name,make,inputs", LAYERS, ids=[x[0] for x in LAYERS])
+def test_layer_float64(name, make, inputs, train):
+    compare_module(make, inputs, np.float64, train=train)
+
+
+FLOAT32 = [x for x in LAYERS if x[0].split("-")[0] in (
+    "Linear", "Conv2d", "ConvTranspose2d", "BatchNorm2d", "InstanceNorm2d", "LayerNorm",
+    "GroupNorm", "GELU", "Softmax", "LogSoftmax", "MaxPool2d", "AvgPool2d", "Upsample",
+    "ReflectionPad2d", "Embedding", "Mish", "SiLU")]
+
+
+@pytest.mark.parametrize("name,make,inputs", FLOAT32, ids=[x[0] for x in FLOAT32])
+def test_layer_float32(name, make, inputs):
+    compare_module(make, inputs, np.float32, train=True)
+
+
+def test_layer_noncontiguous_input():
+    x = R(2, 5, 6, 3)
+    compare_module(N("Conv2d", 3, 4, 3, padding=1), [x],
+                   prep=lambda lib, a: [a[0].permute(0, 3, 1, 2)])
+    compare_module(N("Linear", 2, 3), [R(4, 2)], prep=lambda lib, a: [a[0].t().t()[::2]])
+
+
+def test_relu_inplace():
+    for lib in (ember, torch):
+        x = lib.from_numpy(R(3, 4)).requires_grad_()
+        y = x * 1
+        out = lib.nn.ReLU(inplace=True)(y)
+        assert out is y
+        out.sum().backward()
+        if lib is torch:
+            tg = x.grad.numpy()
+        else:
+            eg = x.grad.numpy()
+    np.testing.assert_array_equal(eg, tg)
+
+
+def test_dropout_train_statistics_and_eval_identity():
+    x = ember.ones(2000)
+    d = ember.nn.Dropout(0.3)
+    y = d(x)
+    kept = (y != 0).float().mean().item()
+    assert 0.65 < kept < 0.75
+    np.testing.assert_allclose(y[y != 0].numpy(), 1 / 0.7, rtol=1e-6)
+    d.eval()
+    assert (d(x) == x).all()
+    d2 = ember.nn.Dropout2d(0.5)
+    z = d2(ember.ones(4, 16, 3, 3))
+    per_channel = z.reshape(4, 16, 9)
+    assert ((per_channel == 0).all(-1) | (per_channel != 0).all(-1)).all()
+
+
+def test_batchnorm_running_stats_over_steps():
+    x1, x2 = R(6, 3, 4, 4), R(6, 3, 4, 4, seed=5)
+    tm = torch.nn.BatchNorm2d(3, momentum=0.2).double()
+    em = ember.nn.BatchNorm2d(3, momentum=0.2).double()
+    for x in (x1, x2):
+        tm(torch.from_numpy(x))
+        em(ember.from_numpy(x))
+    for (n, b), (_, tb) in zip(em.named_buffers(), tm.named_buffers()):
+        np.testing.assert_allclose(b.numpy(), tb.numpy(), rtol=1e-12)
+    assert em.num_batches_tracked.item() == 2
+    assert em.num_batches_tracked.dtype == ember.int64
+    em.eval()
+    tm.eval()
+    np.testing.assert_allclose(em(ember.from_numpy(x1)).detach().numpy(),
+                               tm(torch.from_numpy(x1)).detach().numpy(), rtol=1e-12)
+
+
+def test_default_init_distributions():
+    # every default init uses torch's distributions: check scale statistics on big layers
+    ember.manual_seed(0)
+    lin = ember.nn.Linear(400, 300)
+    bound = 1 / np.sqrt(400)
+    w = lin.weight.detach().numpy()
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.99 * bound
+    assert abs(w.std() - bound / np.sqrt(3)) < 0.01 * bound
+    conv = ember.nn.Conv2d(16, 32, 3)
+    cb = 1 / np.sqrt(16 * 9)
+    assert np.abs(conv.weight.detach().numpy()).max() <= cb
+    assert np.abs(conv.bias.detach().numpy()).max() <= cb
+    emb = ember.nn.Embedding(1000, 50)
+    assert abs(emb.weight.detach().numpy().std() - 1.0) < 0.02
+    bn = ember.nn.BatchNorm2d(4)
+    assert (bn.weight.detach().numpy() == 1).all() and (bn.bias.detach().numpy() == 0).all()
