@@ -65,6 +65,26 @@ channels_last_3d = memory_format("channels_last_3d")
 preserve_format = memory_format("preserve_format")
 
 
+def _legacy_tensor_type(name, dt):
+    def new(cls, *args, **kwargs):
+        from .ops.creation import _legacy_new
+        from ._tensor import _wrap
+        return _wrap(_legacy_new(args, {"dtype": dt}))
+    return type(name, (), {"__new__": new, "dtype": dt,
+                           "__doc__": f"Legacy constructor: {name}(sizes...) or {name}(data)."})
+
+
+FloatTensor = _legacy_tensor_type("FloatTensor", float32)
+DoubleTensor = _legacy_tensor_type("DoubleTensor", float64)
+HalfTensor = _legacy_tensor_type("HalfTensor", float16)
+LongTensor = _legacy_tensor_type("LongTensor", int64)
+IntTensor = _legacy_tensor_type("IntTensor", int32)
+ShortTensor = _legacy_tensor_type("ShortTensor", int16)
+ByteTensor = _legacy_tensor_type("ByteTensor", uint8)
+CharTensor = _legacy_tensor_type("CharTensor", int8)
+BoolTensor = _legacy_tensor_type("BoolTensor", _bool_dtype)
+
+
 def is_floating_point(input) -> bool:
     """Whether input's dtype is floating point."""
     return input.is_floating_point()

@@ -46,6 +46,8 @@ class Tensor:
 
     __slots__ = ("_data", "_rg", "_grad_fn", "_base", "_vc", "__dict__", "__weakref__")
 
+    __array_priority__ = 1000  # NumPy defers to our reflected operators (ndarray + Tensor -> Tensor)
+
     # Rarely set attributes live in __dict__ with these class-level defaults (keeps creation cheap).
     grad = None
     _output_nr = 0
