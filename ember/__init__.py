@@ -27,6 +27,7 @@ from ._storage import UntypedStorage, TypedStorage  # noqa: E402
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,  # noqa: E402
                                  is_grad_enabled, is_inference_mode_enabled)
 from . import autograd  # noqa: E402
+from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled, set_detect_anomaly  # noqa: E402
 from .ops._promote import result_type  # noqa: E402
 from .ops import _methods  # noqa: E402,F401  (attaches methods and operators to Tensor)
 from .ops.creation import *  # noqa: E402,F401,F403

@@ -215,7 +215,7 @@ class Tensor:
                                "want to use a computed variable in a subgraph that doesn't require "
                                "differentiation use var_no_grad = var.detach().")
         if value and not (self.is_floating_point() or self.is_complex()):
-            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._rg = value
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
@@ -227,8 +227,9 @@ class Tensor:
     def grad_fn(self):
         """The autograd node that produced this tensor (None for leaves)."""
         fn = self._grad_fn
-        if fn is None and self._base is not None and self._rg:
-            return None
+        if self._base is not None and self._rg and self.__dict__.get("_view_ver") != self._vc[0]:
+            from .autograd.graph import refresh_view_grad_fn
+            fn = refresh_view_grad_fn(self)
         return fn
 
     @grad_fn.setter

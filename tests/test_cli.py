@@ -12,7 +12,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from ember.cli import build_parser, run_demo
+from ember.cli import build_parser, main, run_demo
 from tests._oracle import requires_torch, torch
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -40,20 +40,21 @@ def test_parser_subcommands() -> None:
     assert parser.parse_args(["demo"]).command == "demo"
 
 
-def test_no_subcommand_is_a_usage_error() -> None:
-    proc = ember_cmd()
-    assert proc.returncode == 2
-    assert "usage: ember" in proc.stderr and "{demo,info,run}" in proc.stderr
+def test_no_subcommand_is_a_usage_error(capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main([])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage: ember" in err and "{demo,info,run}" in err
 
 
 # ------------------------------------------------------------------ info
 
-def test_info() -> None:
-    proc = ember_cmd("info")
-    assert proc.returncode == 0, proc.stderr
-    out = proc.stdout
+def test_info(capsys) -> None:
     import ember
 
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
     assert out.startswith("ember:")
     assert f"NumPy:   {np.__version__}" in out
     assert f"Python:  {sys.version.split()[0]}" in out
@@ -66,7 +67,7 @@ def test_info() -> None:
 
 # ------------------------------------------------------------------ demo
 
-def test_demo_runs_and_shows_the_chapter() -> None:
+def test_python_m_ember_demo() -> None:
     proc = ember_cmd("demo")
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
     out = proc.stdout
@@ -78,15 +79,20 @@ def test_demo_runs_and_shows_the_chapter() -> None:
     assert ">>> c.size(), c.storage_offset(), c.stride()\n(torch.Size([2, 2]), 4, (3, 1))\n" in out
 
 
+def _demo_lines(module) -> list:
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        rc = run_demo(module)
+    assert rc == 0, buf.getvalue()[-3000:]
+    return buf.getvalue().splitlines()
+
+
 @requires_torch
 def test_demo_output_is_what_torch_shows() -> None:
     """Every demo step prints exactly what the same line prints with the real torch."""
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        assert run_demo(torch) == 0
-    proc = ember_cmd("demo")
-    assert proc.returncode == 0, proc.stderr
-    expected, got = buf.getvalue().splitlines(), proc.stdout.splitlines()
+    import ember
+
+    expected, got = _demo_lines(torch), _demo_lines(ember)
     for i, (want, have) in enumerate(zip(expected, got)):
         assert have == want, f"demo line {i}: expected {want!r}, got {have!r}\n" + "\n".join(got[max(0, i - 8):i + 1])
     assert len(got) == len(expected)

@@ -86,6 +86,11 @@ class set_grad_enabled(_DecoratorContextManager):
     def clone(self):
         return self.__class__(self.mode)
 
+    def __call__(self, func):
+        # as a decorator the constructor must not leave the mode switched for the caller
+        state.grad_enabled = self.prev
+        return super().__call__(func)
+
 
 class inference_mode(_DecoratorContextManager):
     """Like no_grad; tensors made inside are inference tensors (ember: plain tensors)."""

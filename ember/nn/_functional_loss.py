@@ -182,18 +182,53 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return _reduce(loss, reduction)
 
 
+def _softplus_neg(m, x):
+    """log(1 + exp(-x)) without overflow or cancellation."""
+    return m.maximum(-x, 0) + m.log1p(m.exp(-m.abs(x)))
+
+
+class _BCELogits(Function):
+    """Elementwise (1 - t) x + (1 + (pw - 1) t) softplus(-x); gradient sigmoid-based like torch."""
+
+    save = (0, 1, 2)
+
+    @staticmethod
+    def forward(ctx, x, t, pw=None):
+        m = xp(x)
+        sp = _softplus_neg(m, x)
+        if pw is None:
+            return (1 - t) * x + sp
+        return (1 - t) * x + (1 + (pw - 1) * t) * sp
+
+    @staticmethod
+    def backward(ctx, g):
+        saved = ctx.saved_tensors
+        x, t = saved[0], saved[1]
+        pw = saved[2] if len(saved) > 2 else None
+        sig = x.sigmoid()
+        if pw is None:
+            gx = g * (sig - t)
+            gt = g * -x if ctx.needs_input_grad[1] else None
+            return gx, gt
+        lw = 1 + (pw - 1) * t
+        gx = g * (lw * sig - pw * t)
+        sp = softplus(-x, 1.0, float("inf")) if (ctx.needs_input_grad[1] or
+                                                 ctx.needs_input_grad[2]) else None
+        gt = g * (-x + (pw - 1) * sp) if ctx.needs_input_grad[1] else None
+        gpw = g * t * sp if ctx.needs_input_grad[2] else None
+        return gx, gt, gpw
+
+
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
     """Sigmoid + binary cross entropy, computed stably from logits."""
     reduction = _legacy(size_average, reduce, reduction)
     if input.shape != target.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
-    sp_neg = softplus(-input)  # -log(sigmoid(x))
     if pos_weight is not None:
-        lw = 1 + (pos_weight - 1) * target
-        loss = (1 - target) * input + lw * sp_neg
+        loss = _BCELogits.apply(input, target, pos_weight)
     else:
-        loss = (1 - target) * input + sp_neg
+        loss = _BCELogits.apply(input, target)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)

@@ -94,6 +94,8 @@ def _edge(t):
     if not t._rg:
         return _NO_EDGE
     fn = t._grad_fn
+    if t._base is not None and t.__dict__.get("_view_ver") != t._vc[0]:
+        fn = refresh_view_grad_fn(t)
     if fn is not None:
         return (fn, t._output_nr)
     return (grad_accumulator(t), 0)
@@ -119,6 +121,8 @@ def _record(ctx, cls, tensors, out):
     for t in tensors:
         if t._rg:
             fn = t._grad_fn
+            if t._base is not None and t.__dict__.get("_view_ver") != t._vc[0]:
+                fn = refresh_view_grad_fn(t)
             edges.append((fn, t._output_nr) if fn is not None else (grad_accumulator(t), 0))
             needs.append(True)
         else:

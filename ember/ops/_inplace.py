@@ -178,3 +178,4 @@ def _rebase_view(view: Tensor, r: Tensor) -> None:
     vnode.shape = base._data.shape
     view._grad_fn = vnode
     view._rg = True
+    view.__dict__["_view_ver"] = view._vc[0]

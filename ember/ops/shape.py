@@ -18,6 +18,8 @@ def _as_view(r: Tensor, src: Tensor) -> Tensor:
     if base._vc is None:
         base._vc = [0]
     r._vc = base._vc
+    if r._rg:
+        r.__dict__["_view_ver"] = base._vc[0]
     return r
 
 

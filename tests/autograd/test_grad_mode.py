@@ -143,8 +143,7 @@ def s_anomaly_nan(M):
 
 
 SCENARIOS = {k[2:]: v for k, v in dict(globals()).items() if k.startswith("s_")}
-XFAIL = {"set_grad_enabled_decorator": "grad_mode.set_grad_enabled used as a decorator keeps the mode "
-                                       "it set at construction (torch restores the previous mode)"}
+XFAIL = {}
 
 
 @pytest.mark.parametrize("name", [

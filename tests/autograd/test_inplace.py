@@ -206,11 +206,7 @@ def s_unsqueeze_view_inplace(M):
 SCENARIOS = {k[2:]: v for k, v in dict(globals()).items() if k.startswith("s_")}
 
 # Known core gaps (reported to the lead); strict, so each flags itself once fixed.
-XFAIL = {
-    "view_chain_use_middle": "a view's grad_fn is not regenerated after an in-place op elsewhere in "
-                             "its view family (needs a version check in Tensor.grad_fn)",
-    "view_use_after_base_inplace": "same as view_chain_use_middle",
-}
+XFAIL = {}
 
 
 @pytest.mark.parametrize("name", [

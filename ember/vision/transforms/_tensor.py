@@ -308,7 +308,8 @@ def adjust_hue(img, hue_factor: float):
     hsv[..., 0, :, :] = xp.where(hsv[..., 0, :, :] < 0, hsv[..., 0, :, :] + 1.0, hsv[..., 0, :, :])
     out = _hsv2rgb(hsv, xp)
     if orig == np.uint8:
-        out = (out * 255.0).astype(np.uint8)
+        # Back to uint8 as convert_image_dtype does: scale by 256 - eps and truncate.
+        out = (out * np.float32(255.0 + 1.0 - 1e-3)).astype(np.uint8)
     return _wrap(out)
 
 
