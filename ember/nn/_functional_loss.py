@@ -190,7 +190,7 @@ def _softplus_neg(m, x):
 class _BCELogits(Function):
     """Elementwise (1 - t) x + (1 + (pw - 1) t) softplus(-x); gradient sigmoid-based like torch."""
 
-    save = (0, 1, 2)
+    save = (0, 1)
 
     @staticmethod
     def forward(ctx, x, t, pw=None):
@@ -219,6 +219,10 @@ class _BCELogits(Function):
         return gx, gt, gpw
 
 
+class _BCELogitsPW(_BCELogits):
+    save = (0, 1, 2)
+
+
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
     """Sigmoid + binary cross entropy, computed stably from logits."""
@@ -226,7 +230,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if input.shape != target.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
     if pos_weight is not None:
-        loss = _BCELogits.apply(input, target, pos_weight)
+        loss = _BCELogitsPW.apply(input, target, pos_weight)
     else:
         loss = _BCELogits.apply(input, target)
     if weight is not None:

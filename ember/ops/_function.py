@@ -25,7 +25,7 @@ import weakref
 from .._device import array_module as xp
 from .._dtype import from_np
 from .._tensor import Tensor, _wrap
-from ..autograd.graph import FREED_MSG, Node, grad_accumulator, version_error
+from ..autograd.graph import FREED_MSG, Node, grad_accumulator, refresh_view_grad_fn, version_error
 from ..autograd.grad_mode import state
 
 _counter = itertools.count()

@@ -122,18 +122,25 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         if not self._exit_sent[wid]:
             self._dead_workers.append(self._workers[wid])
 
-    def _try_get_data(self, timeout: float):
-        if not self._received:
+    def _awaited_worker_dead(self, awaited) -> bool:
+        # Results of live workers are still delivered; fail only once the batch we need can never come.
+        if not self._dead_workers:
+            return False
+        return awaited is None or self._workers[awaited] in self._dead_workers
+
+    def _try_get_data(self, timeout, awaited=None):
+        if not self._received and not self._awaited_worker_dead(awaited):
             self._poll_workers(timeout)
         if self._received:
             return True, self._received.popleft()
-        if self._dead_workers:
+        if self._awaited_worker_dead(awaited):
             pids = ", ".join(str(w.pid) for w in self._dead_workers)
             self._shutdown_workers()
             raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly")
         return False, None
 
-    def _get_data(self):
+    def _get_data(self, awaited=None):
+        """Next message from any worker; ``awaited`` is the worker owing the batch we need (None: any)."""
         deadline = time.monotonic() + self._timeout if self._timeout > 0 else None
         while True:
             wait = None
@@ -141,7 +148,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 wait = deadline - time.monotonic()
                 if wait <= 0:
                     raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
-            success, data = self._try_get_data(wait)
+            success, data = self._try_get_data(wait, awaited)
             if success:
                 return data
 
@@ -154,6 +161,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                     if len(info) == 2 or self._workers_status[info[0]]:
                         break
                     del self._task_info[self._rcvd_idx]
+                    self._tasks_outstanding -= 1  # its worker ran dry and will never answer it
                 self._rcvd_idx += 1
             else:
                 if not self._persistent_workers:
@@ -167,7 +175,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
 
             if self._shutdown or self._tasks_outstanding <= 0:
                 raise RuntimeError("DataLoader iterator was shut down while batches were still expected")
-            idx, data = self._get_data()
+            idx, data = self._get_data(awaited=self._task_info[self._rcvd_idx][0])
             self._tasks_outstanding -= 1
             if self._dataset_kind == _DatasetKind.Iterable and isinstance(data, _IterableDatasetStopIteration):
                 if self._persistent_workers:
