@@ -299,7 +299,9 @@ class Tensor:
         if not lo <= dim <= hi:
             raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], "
                              f"but got {dim})")
-        return dim + n if dim < 0 else (dim if n > 0 else 0)
+        if n == 0:
+            return 0
+        return dim + n if dim < 0 else dim
 
     def _name_to_dim(self, name: str) -> int:
         names = self._names

@@ -27,6 +27,8 @@ def _make_grads(outputs, grad_outputs, is_grads_batched=False):
             if g.shape != out.shape:
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
                                    f"output[{i}] has a shape of {out.shape}.")
+            if g.dtype is not out.dtype and (out.is_floating_point() or out.is_complex()):
+                g = g.to(out.dtype)  # torch's engine validates gradients to the output's dtype
         grads.append(g)
     return grads
 

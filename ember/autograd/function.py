@@ -313,6 +313,8 @@ def _record(ctx, args, out, T):
             t._grad_fn = ctx
             if i or t._output_nr:
                 t._output_nr = i
+            if t._base is not None:  # a view whose node is this Function's: current as of now
+                t.__dict__["_view_ver"] = t._vc[0]
         elif id(o) not in dirty:
             t._rg = False
             t._grad_fn = None

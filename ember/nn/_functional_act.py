@@ -243,14 +243,9 @@ def tanh(input):
 
 # ---- dropout -------------------------------------------------------------------------------------
 def _bernoulli_mask(shape, p, like: Tensor):
-    from .._random import default_generator
-    gen = default_generator
-    m = xp(like._data)
-    if m is np:
-        u = gen._np.random(shape, dtype=np.float32) if like._data.dtype != np.float64 else \
-            gen._np.random(shape)
-    else:
-        u = m.random.random_sample(shape)
+    from .._random import default_generator_for
+    sampler = default_generator_for(like.device)._sampler()
+    u = sampler.random(shape, dtype=np.float32) if like._data.dtype != np.float64 else sampler.random(shape)
     return (u >= p)
 
 

@@ -126,6 +126,27 @@ def _fast_inplace(ufunc, fallback, floating_only=False):
     return method
 
 
+def _resize_(self, *sizes, memory_format=None):
+    """Change the shape in place; elements beyond the old size are zero (torch: uninitialised)."""
+    shape = S._shape_arg(sizes)
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension: {list(shape)}")
+    d = self._data
+    n = 1
+    for s in shape:
+        n *= s
+    if n == d.size and d.flags.c_contiguous:
+        self._data = d.reshape(shape)
+    else:
+        m = np if d.__class__ is np.ndarray else __import__("cupy")
+        new = m.zeros(n, dtype=d.dtype)
+        k = min(n, d.size)
+        new[:k] = d.reshape(-1)[:k]
+        self._data = new.reshape(shape)
+    self._bump_version()
+    return self
+
+
 def _zero_(self):
     from ..autograd.grad_mode import state
     if state.grad_enabled and (self._rg and self._grad_fn is None and self._base is None):
@@ -183,7 +204,8 @@ _METHODS = {
     "mul_": _fast_inplace(np.multiply, _noalpha(inplace_fn(B.mul))),
     "div_": _fast_inplace(np.true_divide, _noalpha(inplace_fn(B.div)), floating_only=True), "pow_": inplace_fn(B.pow), "true_divide_": inplace_fn(B.div),
     "divide_": inplace_fn(B.div), "multiply_": inplace_fn(B.mul), "subtract_": inplace_fn(B.sub),
-    "zero_": _zero_, "fill_": _fill_,
+    "zero_": _zero_, "fill_": _fill_, "resize_": _resize_,
+    "resize_as_": lambda self, other, memory_format=None: _resize_(self, other.shape),
     "sum": R.sum, "mean": R.mean,
     "view": S.view, "reshape": S.reshape, "view_as": S.view_as, "reshape_as": S.reshape_as,
     "transpose": S.transpose, "swapaxes": S.transpose, "swapdims": S.transpose, "t": S.t,

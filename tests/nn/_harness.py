@@ -14,8 +14,8 @@ def copy_state(tm, em):
     em.load_state_dict(sd)
 
 
-def assert_close(e, t, dtype=np.float64, what=""):
-    rtol, atol = TOL[dtype]
+def assert_close(e, t, dtype=np.float64, what="", tol=None):
+    rtol, atol = tol or TOL[dtype]
     if t is None or e is None:
         assert e is None and t is None, f"{what}: {e} vs {t}"
         return
@@ -31,7 +31,7 @@ def _flat(out):
 
 
 def compare_module(make, inputs, dtype=np.float64, train=True, seed=0, grad=True, check_sd=True,
-                   prep=None, nograd=()):
+                   prep=None, nograd=(), tol=None):
     """Run make(torch)/make(ember) with copied weights on the same inputs; compare outputs/grads.
 
     inputs: list of numpy arrays (floating ones get requires_grad) or other Python values.
@@ -77,20 +77,20 @@ def compare_module(make, inputs, dtype=np.float64, train=True, seed=0, grad=True
     assert len(eo) == len(to)
     for i, (a, b) in enumerate(zip(eo, to)):
         if b.dtype.is_floating_point:
-            assert_close(a, b, dtype, f"output {i}")
+            assert_close(a, b, dtype, f"output {i}", tol)
         else:
             np.testing.assert_array_equal(a.numpy(), b.numpy())
     if grad:
         for i, (a, b) in enumerate(zip(el, tl)):
             if b.requires_grad:
-                assert_close(a.grad, b.grad, dtype, f"input grad {i}")
+                assert_close(a.grad, b.grad, dtype, f"input grad {i}", tol)
         tp = dict(tmod.named_parameters())
         for n, p in emod.named_parameters():
-            assert_close(p.grad, tp[n].grad, dtype, f"grad of {n}")
+            assert_close(p.grad, tp[n].grad, dtype, f"grad of {n}", tol)
     tb = dict(tmod.named_buffers())
     for n, b in emod.named_buffers():
         if b.dtype.is_floating_point:
-            assert_close(b, tb[n], dtype, f"buffer {n}")
+            assert_close(b, tb[n], dtype, f"buffer {n}", tol)
         else:
             np.testing.assert_array_equal(b.numpy(), tb[n].numpy())
     return emod, tmod

@@ -178,6 +178,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             idx, data = self._get_data(awaited=self._task_info[self._rcvd_idx][0])
             self._tasks_outstanding -= 1
             if self._dataset_kind == _DatasetKind.Iterable and isinstance(data, _IterableDatasetStopIteration):
+                self._task_info.pop(idx, None)  # answered: the skip above must not count it again
                 if self._persistent_workers:
                     self._workers_status[data.worker_id] = False
                 else:
