@@ -37,6 +37,7 @@ class Node:
     _retain = None
     _input_meta: tuple = ()
     _outputs = None
+    _n_outputs = 1
     _materialize = True
 
     def name(self) -> str:
@@ -80,9 +81,6 @@ class Node:
         self._freed = True
         self._saved = None
         self._outputs = None
-        for k in list(self.__dict__):
-            if k.startswith("s_"):  # op-specific saved arrays/tensors (see ops/_function.py)
-                del self.__dict__[k]
 
     # ---- hooks -----------------------------------------------------------------------------------
     def register_hook(self, fn):
@@ -323,15 +321,18 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
                 if not leaf_node and not any(n is not None and id(n) in needed
                                              for n, _ in node.next_functions):
                     continue  # a target that leads to no other target need not run
-            if isinstance(node, AccumulateGrad):
+            if node.__class__ is AccumulateGrad:
                 if 0 in buf:
                     node.accumulate(buf[0], create_graph, owned_ids.get(id(buf[0]), False))
                 continue
             if node._freed and node._had_saved:
                 raise RuntimeError(FREED_MSG)
             pre = node.__dict__.get("_node_prehooks")
-            n_out = node._n_outputs if hasattr(node, "_n_outputs") else 1
-            grads = tuple(buf.get(i) for i in range(max(n_out, (max(buf) + 1) if buf else 1)))
+            n_out = node._n_outputs
+            if n_out == 1 and len(buf) == 1 and 0 in buf:
+                grads = (buf[0],)
+            else:
+                grads = tuple(buf.get(i) for i in range(max(n_out, (max(buf) + 1) if buf else 1)))
             if pre:
                 for h in pre:
                     r = h(grads)
@@ -361,7 +362,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
                 if g is not None:
                     if metas:
                         shape, dt = metas[k]
-                        if g.shape != shape:
+                        if g._data.shape != shape:
                             g = sum_to_shape(g, shape)
                         if g._data.dtype != dt:
                             g = g.to(_from_np(dt))

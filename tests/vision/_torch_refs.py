@@ -13,7 +13,7 @@ if torch is not None:
 
 def random_state_dict(model, seed=0):
     """name -> numpy array of sane random values for every entry of ``model.state_dict()``."""
-    rs = np.random.RandomState(seed)
+    rs = np.random.default_rng(seed)
     out = {}
     for k, v in model.state_dict().items():
         shape = tuple(v.shape)
@@ -22,12 +22,12 @@ def random_state_dict(model, seed=0):
         elif k.endswith("running_var"):
             out[k] = rs.uniform(0.5, 1.5, shape).astype(np.float32)
         elif k.endswith("running_mean") or k.endswith("bias"):
-            out[k] = (rs.randn(*shape) * 0.1).astype(np.float32)
+            out[k] = rs.standard_normal(shape, dtype=np.float32) * np.float32(0.1)
         elif len(shape) == 1:  # norm weights
             out[k] = rs.uniform(0.5, 1.0, shape).astype(np.float32)
         else:
             fan_in = int(np.prod(shape[1:]))
-            out[k] = (rs.randn(*shape) * np.sqrt(1.0 / max(fan_in, 1))).astype(np.float32)
+            out[k] = rs.standard_normal(shape, dtype=np.float32) * np.float32(np.sqrt(1.0 / max(fan_in, 1)))
     return out
 
 

@@ -98,7 +98,7 @@ def test_legacy_pretrained_false_warns_and_builds():
     ("densenet121", lambda: models.densenet121(num_classes=10), R.densenet121, 32),
     ("cyclegan", lambda: ResNetGenerator(ngf=8, n_blocks=2), lambda sd, x: R.cyclegan(sd, x, 2), 32),
 ])
-def test_forward_matches_torch_reference(name, build, ref, size):
+def test_forward_matches_torch_reference(name, build, ref, size, fast_init):
     m = build().eval()
     sd = R.random_state_dict(m, seed=1)
     m.load_state_dict({k: ember.from_numpy(v) for k, v in sd.items()}, strict=True)
