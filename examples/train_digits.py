@@ -3,7 +3,7 @@
 Written exactly as a PyTorch script would be (``import ember as torch``). Runs on the CPU in well
 under a minute and reaches >95% test accuracy.
 
-    python examples/train_digits.py [--epochs 15] [--checkpoint digits_cnn.pt]
+    python examples/train_digits.py [--epochs 8] [--checkpoint digits_cnn.pt]
 """
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def evaluate(model: nn.Module, x, y) -> float:
     return (pred == y).float().mean().item()
 
 
-def train(epochs: int = 15, batch_size: int = 64, lr: float = 3e-3, seed: int = 0,
+def train(epochs: int = 8, batch_size: int = 64, lr: float = 3e-3, seed: int = 0,
           checkpoint: str | None = None) -> float:
     """Train, checkpoint, reload and return the reloaded model's test accuracy."""
     torch.manual_seed(seed)
@@ -130,7 +130,7 @@ def train(epochs: int = 15, batch_size: int = 64, lr: float = 3e-3, seed: int = 
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--epochs", type=int, default=15)
+    p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--seed", type=int, default=0)

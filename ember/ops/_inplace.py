@@ -52,7 +52,8 @@ def write_result(self: Tensor, r: Tensor, needs_grad: bool, allow_cast: bool = F
         if not D.can_cast(D._NP2DT[rd], D._NP2DT[sd]):
             raise RuntimeError(f"result type {_type_word(D._NP2DT[rd])} can't be cast to the desired "
                                f"output type {_type_word(D._NP2DT[sd])}")
-    if not self._data.flags.writeable:
+    d = self._data
+    if not d.flags.writeable or (0 in d.strides and any(st == 0 and n > 1 for st, n in zip(d.strides, d.shape))):
         raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
                            "refers to a single memory location. Please clone() the tensor before "
                            "performing the operation.")

@@ -107,7 +107,7 @@ def _fast_inplace(ufunc, fallback, floating_only=False):
             else:
                 b = other
                 ok = (oc is float and a.dtype.kind in "fc") or (oc is int and a.dtype.kind in "fciu")
-            if ok:
+            if ok and 0 not in a.strides:
                 if alpha != 1:
                     b = b * alpha
                 try:

@@ -58,6 +58,45 @@ def _infer_shape(shape: tuple, numel: int) -> tuple:
     return shape
 
 
+def compute_view_strides(oldshape, oldstride, newshape):
+    """torch's strides for viewing (oldshape, oldstride) as newshape, or None if impossible."""
+    numel = 1
+    for s in oldshape:
+        numel *= s
+    if numel == 0:
+        if tuple(oldshape) == tuple(newshape):
+            return tuple(oldstride)
+        out, acc = [], 1
+        for s in reversed(newshape):
+            out.append(acc)
+            acc *= max(s, 1)
+        return tuple(reversed(out))
+    if not oldshape:
+        return tuple(1 for _ in newshape)
+    newstride = [0] * len(newshape)
+    view_d = len(newshape) - 1
+    chunk_base = oldstride[-1]
+    tensor_numel = 1
+    view_numel = 1
+    for d in range(len(oldshape) - 1, -1, -1):
+        tensor_numel *= oldshape[d]
+        # a chunk ends where the next-outer dim does not continue it contiguously
+        if d == 0 or (oldshape[d - 1] != 1 and oldstride[d - 1] != tensor_numel * chunk_base):
+            while view_d >= 0 and (view_numel < tensor_numel or newshape[view_d] == 1):
+                newstride[view_d] = view_numel * chunk_base
+                view_numel *= newshape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if d > 0:
+                chunk_base = oldstride[d - 1]
+                tensor_numel = 1
+                view_numel = 1
+    if view_d != -1:
+        return None
+    return tuple(newstride)
+
+
 class View(Function):
     @staticmethod
     def forward(ctx, x, shape=()):
@@ -69,6 +108,11 @@ class View(Function):
             raise RuntimeError("view size is not compatible with input tensor's size and stride (at "
                                "least one dimension spans across two contiguous subspaces). Use "
                                ".reshape(...) instead.") from None
+        if 1 in shape and v.size:  # NumPy picks arbitrary strides for size-1 dims; torch does not
+            isz = x.itemsize
+            st = compute_view_strides(x.shape, [s // isz for s in x.strides], shape)
+            if st is not None:
+                v = xp(x).lib.stride_tricks.as_strided(x, shape, tuple(s * isz for s in st))
         return v
 
     @staticmethod
@@ -191,7 +235,24 @@ def permute(input, *dims):
 class Expand(Function):
     @staticmethod
     def forward(ctx, x, shape=()):
-        return xp(x).broadcast_to(x, shape)
+        lead = len(shape) - x.ndim
+        # torch keeps the stride of every dim whose size does not change (size-1 ones included);
+        # a new size-1 leading dim gets unsqueeze's stride, a broadcast dim stride 0
+        strides = [0] * len(shape)
+        nxt = x.itemsize
+        for i in range(len(shape) - 1, -1, -1):
+            s = shape[i]
+            if i >= lead and x.shape[i - lead] == s:
+                strides[i] = x.strides[i - lead]
+            elif i < lead and s == 1 and x.ndim:
+                strides[i] = nxt
+            nxt = strides[i] * s
+        strides = tuple(strides)
+        m = xp(x)
+        r = m.broadcast_to(x, shape)  # read-only (setting the flag ourselves leaks in NumPy 2)
+        if r.strides != strides:
+            r = m.lib.stride_tricks.as_strided(x, shape, strides)
+        return r
 
     @staticmethod
     def backward(ctx, g):

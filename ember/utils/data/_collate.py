@@ -9,6 +9,8 @@ from typing import Any, Callable
 import numpy as np
 
 import ember
+from ember._device import array_module
+from ember._tensor import _wrap
 
 from . import _shm
 
@@ -112,26 +114,20 @@ def collate(batch, *, collate_fn_map: dict | None = None):
     raise TypeError(default_collate_err_msg_format.format(elem_type))
 
 
-def _stack_into_shared(batch) -> Any:
-    # Inside a worker, stack straight into a shared-memory block so the batch crosses to the
-    # main process without another copy (torch stacks into a shared storage for the same reason).
-    from ._worker import get_worker_info
-
-    if get_worker_info() is None or not _shm.available():
-        return None
-    elem = batch[0]
+def _plain_arrays(batch):
+    # The backend arrays of a batch that needs nothing from autograd: same array type, shape and
+    # dtype, no grad. Such a batch is stacked directly by the array module (ember.stack's generic
+    # path builds one autograd node per sample, which dominates small batches).
+    first = batch[0]._data
+    kind, shape, dtype = type(first), first.shape, first.dtype
     arrays = []
     for t in batch:
         data = t._data
-        if (type(data) is not np.ndarray or t.requires_grad or data.shape != elem._data.shape
-                or data.dtype != elem._data.dtype):
+        if type(data) is not kind or data.shape != shape or data.dtype != dtype or t.requires_grad \
+                or getattr(t, "_names", None) is not None:
             return None
         arrays.append(data)
-    out = _shm.empty((len(arrays),) + tuple(elem._data.shape), elem._data.dtype)
-    if out is None:
-        return None
-    np.stack(arrays, axis=0, out=out)
-    return ember.from_numpy(out)
+    return arrays
 
 
 def collate_tensor_fn(batch, *, collate_fn_map: dict | None = None):
@@ -147,10 +143,24 @@ def collate_tensor_fn(batch, *, collate_fn_map: dict | None = None):
             "Batches of sparse tensors are not currently supported by the default collate_fn; "
             "please provide a custom collate_fn to handle them appropriately."
         )
-    out = _stack_into_shared(batch)
-    if out is not None:
-        return out
-    return ember.stack(list(batch), 0)
+    arrays = _plain_arrays(batch)
+    if arrays is None:
+        return ember.stack(list(batch), 0)
+    if type(arrays[0]) is np.ndarray and _in_worker():
+        # Stack straight into a shared-memory block so the batch crosses to the main process
+        # without another copy (torch stacks into a shared storage for the same reason).
+        out = _shm.empty((len(arrays),) + tuple(arrays[0].shape), arrays[0].dtype)
+        if out is not None:
+            np.stack(arrays, axis=0, out=out)
+            return ember.from_numpy(out)
+    xp = array_module(arrays[0])
+    return _wrap(xp.stack(arrays, axis=0))
+
+
+def _in_worker() -> bool:
+    from ._worker import get_worker_info
+
+    return get_worker_info() is not None and _shm.available()
 
 
 def collate_numpy_array_fn(batch, *, collate_fn_map: dict | None = None):
