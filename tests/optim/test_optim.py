@@ -255,3 +255,25 @@ def test_training_reduces_loss_with_autograd():
         ot.step()
     np.testing.assert_allclose(w.detach().numpy(), tw.detach().numpy(), rtol=1e-10)
     np.testing.assert_allclose(b.detach().numpy(), tb.detach().numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("line_search", [None, "strong_wolfe"])
+def test_lbfgs_matches_torch_on_rosenbrock(line_search):
+    res = {}
+    for lib in (ember, torch):
+        x = lib.nn.Parameter(lib.tensor([-1.5, 2.0, 0.5], dtype=lib.float64))
+        opt = lib.optim.LBFGS([x], lr=1 if line_search else 0.5, max_iter=15, history_size=5,
+                              line_search_fn=line_search)
+
+        def closure():
+            opt.zero_grad()
+            loss = (100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2).sum()
+            loss.backward()
+            return loss
+        losses = [opt.step(closure).item() for _ in range(4)]
+        st = opt.state[x]
+        res[lib] = (x.detach().numpy().copy(), losses, st["func_evals"], st["n_iter"])
+    # Rosenbrock is ill-conditioned: last-bit differences in dot products grow over 60 iterations
+    np.testing.assert_allclose(res[ember][0], res[torch][0], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(res[ember][1], res[torch][1], rtol=1e-6)
+    assert res[ember][2:] == res[torch][2:]

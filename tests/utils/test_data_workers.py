@@ -4,6 +4,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import random
+import signal
 import time
 
 import numpy as np
@@ -12,7 +13,7 @@ import pytest
 import ember
 from ember.utils import data as ed
 from ember.utils.data import _shm
-from tests._oracle import requires_torch, torch
+from tests._oracle import requires_torch
 
 
 pytestmark = pytest.mark.filterwarnings("ignore:This DataLoader will create")
@@ -33,13 +34,16 @@ def _no_leaks():
 class Items(ed.Dataset):
     """Sample i is (i, pid of the process that loaded it); some indices misbehave on purpose."""
 
-    def __init__(self, n, fail_at=(), die_at=(), sleep_at=(), sleep=0.0):
+    def __init__(self, n, fail_at=(), die_at=(), sleep_at=(), sleep=0.0, kill=False):
         self.n, self.fail_at, self.die_at, self.sleep_at, self.sleep = n, fail_at, die_at, sleep_at, sleep
+        self.kill = kill
 
     def __getitem__(self, i):
         if i in self.fail_at:
             raise ValueError(f"bad sample {i}")
         if i in self.die_at:
+            if self.kill:
+                os.kill(os.getpid(), signal.SIGKILL)
             os._exit(3)
         if i in self.sleep_at:
             time.sleep(self.sleep)
@@ -158,6 +162,34 @@ def test_tensors_come_back_through_shared_memory():
     assert unbatched[3].dtype == ember.float32 and unbatched[3].numpy()[5, 5] == 3
 
 
+class Layouts(ed.Dataset):
+    def __getitem__(self, i):
+        base = ember.from_numpy(np.arange(6000, dtype=np.float32).reshape(60, 100))
+        return {"t": base.t(), "leaf": ember.ones(3, requires_grad=True), "slice": base[::2, 3:7]}
+
+    def __len__(self):
+        return 1
+
+
+class NonLeaf(ed.Dataset):
+    def __getitem__(self, i):
+        return ember.ones(3, requires_grad=True) * 2
+
+    def __len__(self):
+        return 1
+
+
+def test_layout_and_grad_flags_cross_the_process_boundary():
+    (out,) = list(ed.DataLoader(Layouts(), batch_size=None, num_workers=1))
+    ref = Layouts()[0]
+    assert out["t"].stride() == ref["t"].stride() == (1, 100)  # a permuted dense tensor keeps its strides
+    np.testing.assert_array_equal(out["t"].numpy(), ref["t"].numpy())
+    np.testing.assert_array_equal(out["slice"].numpy(), ref["slice"].numpy())
+    assert out["leaf"].requires_grad and out["leaf"].is_leaf
+    with pytest.raises(RuntimeError, match="(?s)Caught RuntimeError in DataLoader worker process 0.*non-leaf"):
+        list(ed.DataLoader(NonLeaf(), batch_size=None, num_workers=1))
+
+
 def test_shm_encode_decode_roundtrip_in_process():
     _shm.set_prefix(f"ember_test{os.getpid()}_")
     try:
@@ -219,8 +251,9 @@ def test_worker_init_fn_runs_in_each_worker():
     assert list(ed.DataLoader(Who(), batch_size=None, num_workers=2, worker_init_fn=init)) == ["w0", "w1"] * 2
 
 
-def test_dead_worker_is_reported_quickly():
-    it = iter(ed.DataLoader(Items(10, die_at=(4,)), batch_size=2, num_workers=2))
+@pytest.mark.parametrize("kill", [False, True])
+def test_dead_worker_is_reported_quickly(kill):
+    it = iter(ed.DataLoader(Items(10, die_at=(4,), kill=kill), batch_size=2, num_workers=2))
     assert next(it)["i"].tolist() == [0, 1]
     assert next(it)["i"].tolist() == [2, 3]
     start = time.monotonic()

@@ -72,8 +72,14 @@ def empty(shape: tuple, dtype: np.dtype) -> np.ndarray | None:
     except OSError:
         return None
     try:
-        os.ftruncate(fd, max(nbytes, 1))
-        seg = _Segment(fd, max(nbytes, 1))
+        size = max(nbytes, 1)
+        if hasattr(os, "posix_fallocate"):
+            # Reserve the pages now: on a full /dev/shm this fails cleanly (we fall back to
+            # pickling) instead of the worker dying of SIGBUS when it first writes the page.
+            os.posix_fallocate(fd, 0, size)
+        else:  # pragma: no cover - macOS
+            os.ftruncate(fd, size)
+        seg = _Segment(fd, size)
     except OSError:
         _posixshmem.shm_unlink(name)
         return None
@@ -108,8 +114,16 @@ def _rebuild_shared(name, offset, shape, strides, dtype, requires_grad):
     return _as_tensor(array, requires_grad)
 
 
-def _rebuild_inline(array, requires_grad):
-    return _as_tensor(array, requires_grad)
+def _rebuild_inline(array, inverse_perm, requires_grad):
+    return _as_tensor(array.transpose(inverse_perm), requires_grad)
+
+
+def _dense_order(data: np.ndarray):
+    # torch shares a tensor's storage, so a transposed (or otherwise permuted) dense tensor keeps
+    # its strides. Find the dim order that makes ``data`` C-contiguous, if one exists.
+    perm = sorted(range(data.ndim), key=lambda d: (-data.strides[d], -data.shape[d]))
+    compact = data.transpose(perm)
+    return (perm, compact) if compact.flags.c_contiguous else (None, None)
 
 
 def _as_tensor(array: np.ndarray, requires_grad: bool):
@@ -144,13 +158,17 @@ class _WorkerPickler(pickle.Pickler):
         # A segment already sent in an earlier message was unlinked by the receiver: copy again.
         reusable = seg is not None and (not seg.sent or id(seg) in self._segments_in_message)
         if not reusable or any(s < 0 for s in data.strides):
-            if data.nbytes < INLINE_BYTES or not available():
-                return _rebuild_inline, (np.ascontiguousarray(data), requires_grad)
-            copy = empty(data.shape, data.dtype)
+            perm, compact = _dense_order(data)
+            if perm is None:  # a strided slice: send just its elements, compacted
+                perm, compact = list(range(data.ndim)), np.ascontiguousarray(data)
+            inverse = [perm.index(d) for d in range(data.ndim)]
+            copy = None
+            if data.nbytes >= INLINE_BYTES and available():
+                copy = empty(compact.shape, compact.dtype)
             if copy is None:
-                return _rebuild_inline, (np.ascontiguousarray(data), requires_grad)
-            np.copyto(copy, data)
-            data, seg = copy, _segment_of(copy)
+                return _rebuild_inline, (compact, inverse, requires_grad)
+            np.copyto(copy, compact)
+            data, seg = copy.transpose(inverse), _segment_of(copy)
         seg.sent = True
         self._segments_in_message.add(id(seg))
         start = np.frombuffer(seg, dtype=np.uint8).ctypes.data

@@ -169,15 +169,6 @@ def _seed_worker(base_seed: int, worker_id: int) -> int:
     return seed
 
 
-class _ParentWatchdog:
-    # A worker whose parent died is re-parented, so a changed ppid means the main process is gone.
-    def __init__(self):
-        self.parent_pid = os.getppid()
-
-    def is_alive(self) -> bool:
-        return os.getppid() == self.parent_pid
-
-
 def _send(result_conn, idx, data, worker_id) -> bool:
     # Synchronous send on this worker's own pipe: nothing is buffered in a feeder thread, so a
     # result is never lost if the worker dies right after, and a dead worker cannot hold a lock
@@ -197,6 +188,7 @@ def _worker_loop(dataset_kind, dataset, index_queue, result_conn, done_event, au
                  drop_last, base_seed, init_fn, worker_id, num_workers, persistent_workers, shm_prefix):
     """Body of a worker process: fetch the index batches it is sent and send back the results."""
     global _worker_info
+    parent_pid = os.getppid()
     try:
         seed = _seed_worker(base_seed, worker_id)
         _shm.set_prefix(shm_prefix)
@@ -211,8 +203,8 @@ def _worker_loop(dataset_kind, dataset, index_queue, result_conn, done_event, au
             init_exception = ExceptionWrapper(where=f"in DataLoader worker process {worker_id}")
         # An exhausted iterable worker waits for the final None instead of sending more stops.
         iteration_end = False
-        watchdog = _ParentWatchdog()
-        while watchdog.is_alive():
+        # A worker whose parent died is re-parented, so a changed ppid means the main process is gone.
+        while os.getppid() == parent_pid:
             try:
                 r = index_queue.get(timeout=MP_STATUS_CHECK_INTERVAL)
             except queue.Empty:
@@ -251,3 +243,5 @@ def _worker_loop(dataset_kind, dataset, index_queue, result_conn, done_event, au
     except KeyboardInterrupt:
         pass  # the main process gets the interrupt too and shuts us down
     result_conn.close()
+    if os.getppid() != parent_pid:
+        _shm.sweep(shm_prefix)  # the main process died: nobody else will free what we sent

@@ -9,7 +9,7 @@ from urllib.error import URLError
 import numpy as np
 
 from ..._tensor import _wrap
-from .utils import check_integrity, download_url
+from .utils import download_url
 from .vision import VisionDataset
 
 _IDX_TYPES = {8: np.uint8, 9: np.int8, 11: np.dtype(">i2"), 12: np.dtype(">i4"), 13: np.dtype(">f4"),

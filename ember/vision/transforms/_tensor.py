@@ -6,12 +6,11 @@ differentiable, except ``normalize``, which is written in ember ops as torchvisi
 from __future__ import annotations
 
 import math
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
 import numpy as np
 
 from ..._device import array_module
-from ..._dtype import from_np
 from ..._tensor import Tensor, _wrap
 
 _INT_MAX = {np.dtype(np.uint8): 255, np.dtype(np.int8): 127, np.dtype(np.int16): 32767,

@@ -5,7 +5,7 @@ import numbers
 import sys
 import warnings
 from enum import Enum
-from typing import Any, List, Optional, Sequence, Tuple, Union
+from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
