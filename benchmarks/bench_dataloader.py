@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 class ImageDataset:
     """Fake JPEG-ish records: 'decode' (dequantise + upsample), crop, flip, blur and normalise in NumPy."""
 
-    def __init__(self, lib, n: int, size: int = 128, crop: int = 112, passes: int = 6, seed: int = 0):
+    def __init__(self, lib, n: int, size: int = 128, crop: int = 112, passes: int = 9, seed: int = 0):
         rng = np.random.default_rng(seed)
         self.lib, self.n, self.size, self.crop, self.passes = lib, n, size, crop, passes
         self.records = [rng.integers(0, 256, (size // 2, size // 2, 3), dtype=np.uint8).tobytes() for _ in range(n)]

@@ -228,3 +228,45 @@ def test_default_init_distributions():
     assert abs(emb.weight.detach().numpy().std() - 1.0) < 0.02
     bn = ember.nn.BatchNorm2d(4)
     assert (bn.weight.detach().numpy() == 1).all() and (bn.bias.detach().numpy() == 0).all()
+
+
+RNNS = [
+    ("RNN", N("RNN", 4, 5), [R(6, 3, 4)]),
+    ("RNN-relu-2l-bf", N("RNN", 4, 5, 2, "relu", batch_first=True), [R(3, 6, 4)]),
+    ("LSTM", N("LSTM", 4, 5), [R(6, 3, 4)]),
+    ("LSTM-bi-2l", N("LSTM", 4, 5, num_layers=2, bidirectional=True), [R(5, 2, 4)]),
+    ("LSTM-proj-bf", N("LSTM", 4, 6, proj_size=3, batch_first=True), [R(2, 5, 4)]),
+    ("LSTM-nobias-unbatched", N("LSTM", 4, 5, bias=False), [R(6, 4)]),
+    ("GRU", N("GRU", 4, 5), [R(6, 3, 4)]),
+    ("GRU-bi-bf", N("GRU", 4, 5, batch_first=True, bidirectional=True, num_layers=2), [R(3, 4, 4)]),
+    ("RNNCell", N("RNNCell", 4, 5, nonlinearity="relu"), [R(3, 4), R(3, 5, seed=1)]),
+    ("LSTMCell", N("LSTMCell", 4, 5), [R(3, 4)]),
+    ("GRUCell", N("GRUCell", 4, 5), [R(3, 4), R(3, 5, seed=2)]),
+    ("GRUCell-unbatched", N("GRUCell", 4, 5, bias=False), [R(4)]),
+]
+
+
+@pytest.mark.parametrize("name,make,inputs", RNNS, ids=[x[0] for x in RNNS])
+def test_recurrent_float64(name, make, inputs):
+    compare_module(make, inputs, np.float64)
+
+
+def test_recurrent_initial_states_and_repr():
+    h0 = R(4, 2, 5, seed=3)
+    c0 = R(4, 2, 5, seed=4)
+    compare_module(N("LSTM", 3, 5, num_layers=2, bidirectional=True),
+                   [R(4, 2, 3), h0, c0], prep=lambda lib, a: [a[0], (a[1], a[2])])
+    compare_module(N("GRU", 3, 5, num_layers=4), [R(4, 2, 3), h0])
+    compare_module(N("LSTM", 3, 5, batch_first=True), [R(2, 4, 3)], dtype=np.float32)
+    for args, kw in [((3, 5), {}), ((3, 5, 2), dict(dropout=0.5, bidirectional=True)),
+                     ((3, 5), dict(proj_size=2, batch_first=True, bias=False))]:
+        assert repr(ember.nn.LSTM(*args, **kw)) == repr(torch.nn.LSTM(*args, **kw))
+    assert repr(ember.nn.RNN(3, 4, nonlinearity="relu")) == repr(torch.nn.RNN(3, 4, nonlinearity="relu"))
+    assert repr(ember.nn.GRUCell(3, 4, bias=False)) == repr(torch.nn.GRUCell(3, 4, bias=False))
+    assert repr(ember.nn.RNNCell(3, 4, nonlinearity="relu")) == \
+        repr(torch.nn.RNNCell(3, 4, nonlinearity="relu"))
+    for lib in (ember, torch):
+        with pytest.raises(RuntimeError, match="Expected hidden size"):
+            lib.nn.GRU(3, 5)(lib.zeros(4, 2, 3), lib.zeros(2, 2, 5))
+        with pytest.raises(RuntimeError, match="input.size\\(-1\\) must be equal to input_size"):
+            lib.nn.LSTM(3, 5)(lib.zeros(4, 2, 4))

@@ -295,3 +295,17 @@ class _Collect(ed.Dataset):
 
     def __len__(self):
         return 1
+
+
+def test_collate_fn_map_is_extensible_and_torch_private_paths_exist():
+    from ember.utils.data._utils.collate import collate, default_collate_fn_map
+
+    class Box:
+        def __init__(self, v):
+            self.v = v
+
+    fn_map = {**default_collate_fn_map, Box: lambda batch, *, collate_fn_map: sum(b.v for b in batch)}
+    out = collate([{"b": Box(1), "x": 1.0}, {"b": Box(2), "x": 2.0}], collate_fn_map=fn_map)
+    assert out["b"] == 3 and out["x"].dtype == ember.float64
+    with pytest.raises(TypeError, match="default_collate: batch must contain"):
+        ed.default_collate([Box(1)])

@@ -25,3 +25,4 @@ from .loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, NLLLoss, CrossEntro
                    MultiMarginLoss, MultiLabelSoftMarginLoss, CosineSimilarity, PairwiseDistance)
 from .misc import (Flatten, Unflatten, Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle,
                    PixelUnshuffle, Embedding)
+from .rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell

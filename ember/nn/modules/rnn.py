@@ -196,7 +196,7 @@ class RNNBase(Module):
                     else:
                         h = _rnn_step(gi, h, w_hh, b_hh, self.mode == "RNN_RELU")
                     seq[t] = h
-                outs.append(_stack(seq, 0) if seq else F.linear(layer_in, w_hh[:0].t()))
+                outs.append(_stack(seq, 0))
                 hs.append(h)
                 if c is not None:
                     cs.append(c)
@@ -273,12 +273,6 @@ class RNN(RNNBase):
         self.nonlinearity = nonlinearity
         super().__init__(mode, *args, **kwargs)
         self.__dict__["nonlinearity"] = nonlinearity
-
-    def extra_repr(self) -> str:
-        s = super().extra_repr()
-        if self.nonlinearity != "tanh":
-            s += f", nonlinearity={self.nonlinearity}"
-        return s
 
     def forward(self, input, hx=None):
         """Returns (output, h_n)."""
