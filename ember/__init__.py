@@ -38,12 +38,9 @@ from .ops.reduction import *  # noqa: E402,F401,F403
 from .ops.reduction import sum  # noqa: E402
 from .ops.shape import *  # noqa: E402,F401,F403
 from .ops.conversion import clone  # noqa: E402
-from ._tensor_str import set_printoptions, get_printoptions  # noqa: E402
 from .ops import named as _named  # noqa: E402,F401  (refine_names, rename, align_as, ...)
 from ._threads import get_num_threads, set_num_threads, get_num_interop_threads, set_num_interop_threads  # noqa: E402
 from . import cuda, backends  # noqa: E402
-from . import nn  # noqa: E402
-from .serialization import save, load, add_safe_globals, safe_globals, get_safe_globals, clear_safe_globals  # noqa: E402
 
 
 class _Layout:
@@ -110,6 +107,44 @@ def is_nonzero(input) -> bool:
 def is_storage(obj) -> bool:
     return isinstance(obj, (UntypedStorage, TypedStorage))
 
+# ---- lazily imported subpackages and names ----
+# ``import ember`` must stay cheap (start-up is benchmarked against ``import torch``): heavy
+# subpackages load on first attribute access (``ember.nn``, ``from ember import nn``), and the
+# Tensor methods they register appear then (``Tensor.__getattr__`` triggers ``_load_lazy_methods``).
+# Add new subpackages here rather than importing them eagerly below.
+_LAZY_MODULES = {"nn", "optim", "hub", "linalg", "serialization", "utils", "vision", "compat"}
+_LAZY_NAMES = {  # name -> (module, attribute)
+    "save": ("serialization", "save"), "load": ("serialization", "load"),
+    "add_safe_globals": ("serialization", "add_safe_globals"),
+    "safe_globals": ("serialization", "safe_globals"),
+    "get_safe_globals": ("serialization", "get_safe_globals"),
+    "clear_safe_globals": ("serialization", "clear_safe_globals"),
+    "set_printoptions": ("_tensor_str", "set_printoptions"),
+    "get_printoptions": ("_tensor_str", "get_printoptions"),
+}
+_LAZY_NAMES.update({n: ("linalg", "_TOP") for n in ("det", "logdet", "slogdet", "inverse", "svd",
+                                                     "cholesky", "pinverse", "matrix_power",
+                                                     "matrix_exp", "qr")})
+
+
+def __getattr__(name: str):
+    import importlib
+    if name in _LAZY_MODULES:
+        return importlib.import_module("." + name, __name__)
+    spec = _LAZY_NAMES.get(name)
+    if spec is not None:
+        obj = getattr(importlib.import_module("." + spec[0], __name__), spec[1])
+        if spec[1] == "_TOP":  # linalg's top-level aliases (torch.det, torch.inverse, ...)
+            obj = obj[name]
+        globals()[name] = obj
+        return obj
+    raise AttributeError(f"module 'ember' has no attribute '{name}'")
+
+
+def __dir__():
+    return sorted(set(globals()) | _LAZY_MODULES | set(_LAZY_NAMES))
+
+
 # ---- further op modules and subpackages (each helper module adds its own import line here) ----
 from ._random import (Generator, default_generator, manual_seed, seed, initial_seed,  # noqa: E402
                       get_rng_state, set_rng_state)
@@ -123,8 +158,3 @@ from .ops.sorting import *  # noqa: E402,F401,F403
 from .ops.indexing import *  # noqa: E402,F401,F403
 from .ops.views_extra import *  # noqa: E402,F401,F403
 from .ops.joining import *  # noqa: E402,F401,F403
-from . import linalg  # noqa: E402
-from .linalg import _TOP as _linalg_top  # noqa: E402  (torch.det, torch.inverse, torch.svd, ...)
-globals().update(_linalg_top)
-from . import optim  # noqa: E402
-from . import hub  # noqa: E402

@@ -12,6 +12,7 @@ from ._functional_pool import (max_pool1d, max_pool2d, max_pool3d, max_pool1d_wi
                                adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d,
                                max_unpool2d, interpolate, upsample, upsample_nearest,
                                upsample_bilinear, pad, pixel_shuffle, pixel_unshuffle, unfold, fold)
+from ._functional_attn import scaled_dot_product_attention, multi_head_attention_forward  # noqa: F401
 from ._functional_norm import (batch_norm, instance_norm, layer_norm, rms_norm, group_norm,  # noqa: F401
                                local_response_norm, normalize)
 from ._functional_loss import (mse_loss, l1_loss, smooth_l1_loss, huber_loss, nll_loss,  # noqa: F401

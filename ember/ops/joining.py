@@ -129,7 +129,23 @@ def stack(tensors, dim=0, *, out=None):
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got "
                          f"{dim})")
     d = dim + n if dim < 0 else dim
-    return cat([unsqueeze(t, d) for t in tensors], d, out=out)
+    rd = _promote(tensors)
+    r = _Stack.apply(*tensors, dim=d, dtype=rd.np)
+    return r if out is None else _out(r, out)
+
+
+class _Stack(Function):
+    @staticmethod
+    def forward(ctx, *arrays, dim=0, dtype=None):
+        ctx.dim = dim
+        return xp(arrays[0]).stack([a.astype(dtype, copy=False) for a in arrays], axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return tuple(g.unbind(ctx.dim))
+
+    def name(self):
+        return "StackBackward0"
 
 
 def hstack(tensors, *, out=None):

@@ -270,3 +270,85 @@ def test_recurrent_initial_states_and_repr():
             lib.nn.GRU(3, 5)(lib.zeros(4, 2, 3), lib.zeros(2, 2, 5))
         with pytest.raises(RuntimeError, match="input.size\\(-1\\) must be equal to input_size"):
             lib.nn.LSTM(3, 5)(lib.zeros(4, 2, 4))
+
+
+def _mask_bool(L, S, seed=0):
+    m = np.random.default_rng(seed).random((L, S)) > 0.7
+    m[:, 0] = False  # every query keeps at least one key
+    return m
+
+
+ATTN = [
+    ("MHA", N("MultiheadAttention", 8, 2), [R(5, 3, 8), R(4, 3, 8, seed=1), R(4, 3, 8, seed=2)]),
+    ("MHA-self-bf", N("MultiheadAttention", 8, 4, batch_first=True), [R(3, 5, 8)] * 3),
+    ("MHA-kvdim-biaskv-zero", N("MultiheadAttention", 6, 3, kdim=4, vdim=5, add_bias_kv=True,
+                                add_zero_attn=True), [R(5, 2, 6), R(4, 2, 4), R(4, 2, 5)]),
+    ("MHA-unbatched-nobias", N("MultiheadAttention", 4, 2, bias=False), [R(3, 4), R(5, 4, seed=1),
+                                                                         R(5, 4, seed=2)]),
+]
+
+
+@pytest.mark.parametrize("name,make,inputs", ATTN, ids=[x[0] for x in ATTN])
+def test_attention_float64(name, make, inputs):
+    compare_module(make, inputs, np.float64)
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_attention_masks(need_weights):
+    L, S, Nb = 4, 5, 2
+    kpm = np.zeros((Nb, S), dtype=bool)
+    kpm[0, 3:] = True
+    am = _mask_bool(L, S)
+    amf = np.where(am, -1.5, 0.25)
+
+    def prep(lib, a):
+        return [a[0], a[1], a[1], lib.from_numpy(kpm), need_weights, lib.from_numpy(am), False]
+    compare_module(N("MultiheadAttention", 6, 2), [R(L, Nb, 6), R(S, Nb, 6, seed=1)],
+                   prep=prep)
+
+    def prep2(lib, a):
+        return [a[0], a[1], a[1], None, need_weights, a[2]]
+    compare_module(N("MultiheadAttention", 6, 3), [R(L, Nb, 6), R(S, Nb, 6, seed=1), amf],
+                   prep=prep2, nograd=(2,))
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_sdpa(causal):
+    from tests.nn.test_functional import compare_fn
+    compare_fn(lambda L, q, k, v: L.nn.functional.scaled_dot_product_attention(q, k, v,
+                                                                               is_causal=causal),
+               [R(2, 3, 5, 4), R(2, 3, 5, 4, seed=1), R(2, 3, 5, 6, seed=2)])
+    m = _mask_bool(5, 6)
+    compare_fn(lambda L, q, k, v, m: L.nn.functional.scaled_dot_product_attention(
+        q, k, v, attn_mask=m, scale=0.3), [R(2, 5, 4), R(2, 6, 4, seed=1), R(2, 6, 3, seed=2), m])
+
+
+TRANSFORMERS = [
+    ("EncoderLayer", N("TransformerEncoderLayer", 8, 2, 16, 0.0), [R(5, 3, 8)]),
+    ("EncoderLayer-nf-gelu-bf", N("TransformerEncoderLayer", 8, 4, 12, 0.0, "gelu",
+                                  batch_first=True, norm_first=True), [R(3, 5, 8)]),
+    ("DecoderLayer", N("TransformerDecoderLayer", 8, 2, 16, 0.0), [R(4, 2, 8), R(5, 2, 8, seed=1)]),
+    ("DecoderLayer-nf", N("TransformerDecoderLayer", 8, 2, 16, 0.0, norm_first=True),
+     [R(4, 2, 8), R(5, 2, 8, seed=1)]),
+    ("Transformer", N("Transformer", 8, 2, 2, 2, 16, 0.0), [R(5, 2, 8), R(4, 2, 8, seed=1)]),
+]
+
+
+@pytest.mark.parametrize("name,make,inputs", TRANSFORMERS, ids=[x[0] for x in TRANSFORMERS])
+def test_transformer_float64(name, make, inputs):
+    compare_module(make, inputs, np.float64)
+
+
+def test_transformer_masks_repr_and_stack():
+    def make(lib):
+        layer = lib.nn.TransformerEncoderLayer(8, 2, 16, 0.0)
+        return lib.nn.TransformerEncoder(layer, 2, norm=lib.nn.LayerNorm(8))
+
+    def prep(lib, a):
+        mask = lib.nn.Transformer.generate_square_subsequent_mask(5, dtype=lib.float64)
+        return [a[0], mask]
+    compare_module(make, [R(5, 2, 8)], prep=prep)
+    assert repr(make(ember)) == repr(make(torch))
+    assert repr(ember.nn.Transformer(8, 2, 1, 1, 16)) == repr(torch.nn.Transformer(8, 2, 1, 1, 16))
+    np.testing.assert_array_equal(ember.nn.Transformer.generate_square_subsequent_mask(4).numpy(),
+                                  torch.nn.Transformer.generate_square_subsequent_mask(4).numpy())
