@@ -158,3 +158,5 @@ from .ops.sorting import *  # noqa: E402,F401,F403
 from .ops.indexing import *  # noqa: E402,F401,F403
 from .ops.views_extra import *  # noqa: E402,F401,F403
 from .ops.joining import *  # noqa: E402,F401,F403
+from .ops.extra import *  # noqa: E402,F401,F403
+_LAZY_MODULES.update({"special", "fft", "testing", "jit", "amp", "distributions"})  # noqa: E305

@@ -72,6 +72,14 @@ class Tensor:
     def __init__(self, *args, **kwargs):
         pass
 
+    def __getattr__(self, name):
+        # Only reached when normal lookup fails: methods of lazily imported modules (linalg's
+        # x.det(), ...) are registered on first use, then looked up again.
+        if name[:1] != "_" and _LAZY_METHOD_MODULES:
+            _load_lazy_methods()
+            return object.__getattribute__(self, name)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
     # ---- metadata ------------------------------------------------------------------------------
     @property
     def shape(self) -> Size:
@@ -521,6 +529,16 @@ _new = object.__new__
 _ndarray = np.ndarray
 _generic = np.generic
 _asarray = np.asarray
+
+
+# Modules that register Tensor methods but are not imported by ``import ember`` (start-up cost).
+_LAZY_METHOD_MODULES = ["ember.linalg"]
+
+
+def _load_lazy_methods() -> None:
+    import importlib
+    while _LAZY_METHOD_MODULES:
+        importlib.import_module(_LAZY_METHOD_MODULES.pop())
 
 
 def register_methods(mapping: dict) -> None:

@@ -45,6 +45,9 @@ def _as_tuple(x):
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None,
              inputs=None) -> None:
     """Accumulate gradients of tensors w.r.t. graph leaves into their ``.grad``."""
+    if grad_tensors is None and inputs is None and not create_graph and \
+            _fast_scalar_backward(tensors, retain_graph):
+        return
     tensors = _as_tuple(tensors)
     if grad_tensors is None:
         grad_tensors = (None,) * len(tensors)
@@ -74,6 +77,28 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         else:
             roots.append((graph.grad_accumulator(t), 0))
     run_backward(roots, grads, retain_graph, create_graph, inputs=inputs)
+
+
+_Tensor = _wrap = _xp = None
+
+
+def _fast_scalar_backward(t, retain_graph) -> bool:
+    """``loss.backward()`` on one real floating scalar: the per-step path of every training loop,
+    without the general argument handling. False (nothing done) when the general path is needed."""
+    global _Tensor, _wrap, _xp
+    if _Tensor is None:  # ember._tensor imports this package, so bind its names on first use
+        from .._tensor import Tensor as _Tensor, _wrap
+        from .._device import array_module as _xp
+    if not isinstance(t, _Tensor) or not t._rg:
+        return False
+    d = t._data
+    if d.size != 1 or not t.is_floating_point():
+        return False
+    g = _wrap(_xp(d).ones(d.shape, d.dtype))
+    fn = t.grad_fn
+    root = (fn, t._output_nr) if fn is not None else (graph.grad_accumulator(t), 0)
+    run_backward([root], [g], bool(retain_graph), False)
+    return True
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
@@ -107,9 +132,23 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return res
 
 
-from .function import Function, FunctionCtx, once_differentiable  # noqa: E402
-from . import functional  # noqa: E402
-from .gradcheck import gradcheck, gradgradcheck, GradcheckError  # noqa: E402
+_LAZY = {"Function": "function", "FunctionCtx": "function", "once_differentiable": "function",
+         "functional": None, "function": None, "gradcheck": "gradcheck", "gradgradcheck": "gradcheck",
+         "GradcheckError": "gradcheck"}
+
+
+def __getattr__(name: str):
+    # Custom Functions, autograd.functional and gradcheck load on first use (start-up time).
+    if name in _LAZY:
+        import importlib
+        sub = _LAZY[name]
+        mod = importlib.import_module(f"{__name__}.{sub or name}")
+        obj = mod if sub is None else getattr(mod, name)
+        globals()[name] = obj
+        return obj
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 from .anomaly_mode import (detect_anomaly, set_detect_anomaly, is_anomaly_enabled,  # noqa: E402
                            is_anomaly_check_nan_enabled)
 

@@ -39,6 +39,7 @@ class Node:
     _outputs = None
     _n_outputs = 1
     _materialize = True
+    _seq = -1  # creation order (set per recorded node); the engine runs later nodes first
 
     def name(self) -> str:
         """Torch-style node name, e.g. ``AddBackward0``."""
@@ -179,8 +180,8 @@ class AccumulateGrad(Node):
         if old is None:
             if create_graph and grad.requires_grad:
                 var.grad = grad
-            elif owned and grad._base is None and not grad.requires_grad and \
-                    grad._data.strides == var._data.strides:
+            elif owned and grad._base is None and not grad._rg and \
+                    grad._data.strides == var._data.strides and grad._data.flags.writeable:
                 var.grad = grad
             else:
                 var.grad = _copy_like(grad, var)
@@ -215,6 +216,26 @@ def grad_accumulator(t) -> AccumulateGrad:
 
 def _collect(roots, targets=None):
     """Dependency counts of every node reachable from the roots (pruned to those reaching targets)."""
+    if targets is None:  # the common case: count each edge once, no traversal order needed
+        deps: dict = {}
+        stack = []
+        root_ids = set()
+        for r in roots:
+            if r is not None and id(r) not in root_ids:
+                root_ids.add(id(r))
+                stack.append(r)
+        while stack:
+            for nxt, _ in stack.pop().next_functions:
+                if nxt is not None:
+                    k = id(nxt)
+                    c = deps.get(k)
+                    if c is None:
+                        deps[k] = 1
+                        if k not in root_ids:
+                            stack.append(nxt)
+                    else:
+                        deps[k] = c + 1
+        return deps, None
     order, seen, stack = [], set(), []
     for r in roots:
         if r is not None and id(r) not in seen:
@@ -286,14 +307,15 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
             if needed is not None and id(node) not in needed:
                 continue
             pushed.add(id(node))
-            heapq.heappush(heap, (-node_seq(node), id(node), node))
+            heapq.heappush(heap, (-node._seq, id(node), node))
     anomaly_on = _anomaly.enabled
+    heappop, heappush = heapq.heappop, heapq.heappush
     prev_mode = state.grad_enabled
     state.grad_enabled = create_graph
     try:
         while heap:
-            _, nid, node = heapq.heappop(heap)
-            buf = buffers.pop(nid, {})
+            _, nid, node = heappop(heap)
+            buf = buffers.pop(nid, None) or {}
             if node._pre_hooks:
                 for nr, hooks in node._pre_hooks.items():
                     if nr in buf:
@@ -327,19 +349,22 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
                 continue
             if node._freed and node._had_saved:
                 raise RuntimeError(FREED_MSG)
-            pre = node.__dict__.get("_node_prehooks")
             n_out = node._n_outputs
             if n_out == 1 and len(buf) == 1 and 0 in buf:
                 grads = (buf[0],)
             else:
                 grads = tuple(buf.get(i) for i in range(max(n_out, (max(buf) + 1) if buf else 1)))
+            pre = node.__dict__.get("_node_prehooks")
             if pre:
                 for h in pre:
                     r = h(grads)
                     if r is not None:
                         grads = tuple(r)
-            if node._materialize and any(g is None for g in grads):
-                grads = node._fill_none(grads)
+            if node._materialize:
+                for g in grads:
+                    if g is None:
+                        grads = node._fill_none(grads)
+                        break
             if anomaly_on:
                 in_grads = _anomalous_backward(node, grads)
             else:
@@ -352,23 +377,30 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
             if not retain_graph:
                 node._release()
             metas = node._input_meta
-            for k, (nxt, nr) in enumerate(node.next_functions):
+            n_in = len(in_grads)
+            k = -1
+            for nxt, nr in node.next_functions:
+                k += 1
                 if nxt is None:
                     continue
                 nxt_id = id(nxt)
                 if needed is not None and nxt_id not in needed:
                     continue
-                g = in_grads[k] if k < len(in_grads) else None
+                g = in_grads[k] if k < n_in else None
                 if g is not None:
                     if metas:
                         shape, dt = metas[k]
-                        if g._data.shape != shape:
+                        a = g._data
+                        if a.shape != shape:
                             g = sum_to_shape(g, shape)
-                        if g._data.dtype != dt:
+                            a = g._data
+                        if a.dtype is not dt and a.dtype != dt:
                             g = g.to(_from_np(dt))
                     owned_ids[id(g)] = True
-                    b = buffers.setdefault(nxt_id, {})
-                    if nr in b:
+                    b = buffers.get(nxt_id)
+                    if b is None:
+                        buffers[nxt_id] = {nr: g}
+                    elif nr in b:
                         b[nr] = b[nr] + g
                         owned_ids[id(b[nr])] = True
                     else:
@@ -376,7 +408,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
                 d = deps[nxt_id] - 1
                 deps[nxt_id] = d
                 if d == 0:
-                    heapq.heappush(heap, (-node_seq(nxt), nxt_id, nxt))
+                    heappush(heap, (-nxt._seq, nxt_id, nxt))
     finally:
         state.grad_enabled = prev_mode
     if capture:
@@ -408,7 +440,7 @@ def _anomalous_backward(node, grads):
 
 
 def node_seq(node) -> int:
-    return node.__dict__.get("_seq", -1)
+    return node._seq
 
 
 def _from_np(npdt):

@@ -45,9 +45,17 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
     elif attn_mask is not None:
         bias = _as_float_mask(attn_mask, query.dtype, False)
     attn = query.matmul(key.transpose(-2, -1)) * scale_factor
+    dead = None
     if bias is not None:
         attn = attn + bias
+        dead = (bias == float("-inf")).all(-1, keepdim=True)
+        if bool(dead.any()):
+            attn = attn.masked_fill(dead, 0.0)  # keep fully masked rows finite (no NaN grads)
+        else:
+            dead = None
     attn = softmax(attn, dim=-1)
+    if dead is not None:
+        attn = attn.masked_fill(dead, 0.0)  # torch's safe softmax: a fully masked row attends nowhere
     if dropout_p > 0.0:
         attn = dropout(attn, dropout_p, True)
     return attn.matmul(value)

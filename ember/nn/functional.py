@@ -13,6 +13,10 @@ from ._functional_pool import (max_pool1d, max_pool2d, max_pool3d, max_pool1d_wi
                                max_unpool2d, interpolate, upsample, upsample_nearest,
                                upsample_bilinear, pad, pixel_shuffle, pixel_unshuffle, unfold, fold)
 from ._functional_attn import scaled_dot_product_attention, multi_head_attention_forward  # noqa: F401
+from ._functional_extra import (ctc_loss, embedding_bag, affine_grid, grid_sample,  # noqa: F401
+                                multilabel_margin_loss, triplet_margin_with_distance_loss,
+                                channel_shuffle, lp_pool1d, lp_pool3d, gumbel_softmax,
+                                max_unpool1d, max_unpool3d)
 from ._functional_norm import (batch_norm, instance_norm, layer_norm, rms_norm, group_norm,  # noqa: F401
                                local_response_norm, normalize)
 from ._functional_loss import (mse_loss, l1_loss, smooth_l1_loss, huber_loss, nll_loss,  # noqa: F401

@@ -177,9 +177,11 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     num_zeros = int(math.ceil(sparsity * rows))
     with no_grad():
         tensor.normal_(0, std, generator=generator)
+        from .. import randperm
         for c in range(cols):
-            idx = np.random.permutation(rows)[:num_zeros]
+            idx = randperm(rows, generator=generator)._host()[:num_zeros]
             tensor._data[idx, c] = 0
+        tensor._bump_version()
     return tensor
 
 

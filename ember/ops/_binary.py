@@ -308,9 +308,17 @@ def _binary(a, b, op_t, op_s, floating=False, **kw):
     return r
 
 
+def _scalar_fast(input, other) -> bool:
+    """Whether ``input op other`` (other a Python float/int) keeps input's floating dtype, so the
+    op is one NumPy call on the array (NumPy 2 treats Python scalars as weak, as torch does)."""
+    oc = other.__class__
+    return (oc is float or oc is int) and isinstance(input, Tensor) and \
+        input._data.dtype.kind in "fc" and input._names is None
+
+
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other, broadcasting and promoting as torch."""
-    if out is None and alpha == 1 and other.__class__ is Tensor and input.__class__ is Tensor:
+    if out is None and alpha == 1 and isinstance(other, Tensor) and isinstance(input, Tensor):
         a = input._data
         b = other._data
         if a.dtype is b.dtype and a.__class__ is b.__class__ and input._names is None \
@@ -324,6 +332,11 @@ def add(input, other, *, alpha=1, out=None):
                 ctx.alpha = 1
                 return _record(ctx, Add, (input, other), r)
             return _wrap(r)
+    if out is None and alpha == 1 and _scalar_fast(input, other):
+        r = input._data + other
+        if input._rg and _gs.grad_enabled:
+            return _record(_new(AddScalar), AddScalar, (input,), r)
+        return _wrap(r)
     if not isinstance(other, Tensor) and alpha != 1:
         other = other * alpha
         alpha = 1
@@ -338,7 +351,7 @@ def sub(input, other, *, alpha=1, out=None):
             and (not isinstance(other, Tensor) or other.dtype is D.bool_):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
-    if out is None and alpha == 1 and other.__class__ is Tensor and input.__class__ is Tensor:
+    if out is None and alpha == 1 and isinstance(other, Tensor) and isinstance(input, Tensor):
         a, b = input._data, other._data
         if a.dtype is b.dtype and a.__class__ is b.__class__ and input._names is None \
                 and other._names is None:
@@ -366,7 +379,7 @@ def rsub(input, other, *, alpha=1):
 
 def mul(input, other, *, out=None):
     """Elementwise product."""
-    if out is None and other.__class__ is Tensor and input.__class__ is Tensor:
+    if out is None and isinstance(other, Tensor) and isinstance(input, Tensor):
         a, b = input._data, other._data
         if a.dtype is b.dtype and a.__class__ is b.__class__ and input._names is None \
                 and other._names is None:
@@ -377,11 +390,37 @@ def mul(input, other, *, out=None):
             if (input._rg or other._rg) and _gs.grad_enabled:
                 return _record(_new(Mul), Mul, (input, other), r)
             return _wrap(r)
+    elif out is None and _scalar_fast(input, other):
+        r = input._data * other
+        if input._rg and _gs.grad_enabled:
+            ctx = _new(MulScalar)
+            ctx.s = other
+            return _record(ctx, MulScalar, (input,), r)
+        return _wrap(r)
     return _out(_binary(input, other, Mul, MulScalar), out)
 
 
 def div(input, other, *, rounding_mode=None, out=None):
     """True division (or 'trunc' / 'floor' rounding)."""
+    if rounding_mode is None and out is None and isinstance(input, Tensor):
+        if isinstance(other, Tensor):
+            a, b = input._data, other._data
+            if a.dtype is b.dtype and a.dtype.kind in "fc" and a.__class__ is b.__class__ and \
+                    input._names is None and other._names is None:
+                try:
+                    r = a / b
+                except ValueError:
+                    raise broadcast_error(a.shape, b.shape) from None
+                if (input._rg or other._rg) and _gs.grad_enabled:
+                    return _record(_new(Div), Div, (input, other), r)
+                return _wrap(r)
+        elif _scalar_fast(input, other):
+            r = input._data / other
+            if input._rg and _gs.grad_enabled:
+                ctx = _new(DivScalar)
+                ctx.s = other
+                return _record(ctx, DivScalar, (input,), r)
+            return _wrap(r)
     if rounding_mode is None:
         return _out(_binary(input, other, Div, DivScalar, floating=True), out)
     if rounding_mode == "floor":

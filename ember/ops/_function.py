@@ -79,12 +79,18 @@ class Function(Node):
     @classmethod
     def apply(cls, *tensors, **params):
         """Run the op on tensors (positional) with non-tensor params (keywords)."""
-        ctx = cls.__new__(cls)
-        out = cls.forward(ctx, *[t._data for t in tensors], **params)
-        if state.grad_enabled:
-            for t in tensors:
-                if t._rg:
-                    return _record(ctx, cls, tensors, out)
+        ctx = _new(cls)
+        if len(tensors) == 1:
+            t = tensors[0]
+            out = cls.forward(ctx, t._data, **params)
+            if t._rg and state.grad_enabled:
+                return _record(ctx, cls, tensors, out)
+        else:
+            out = cls.forward(ctx, *[t._data for t in tensors], **params)
+            if state.grad_enabled:
+                for t in tensors:
+                    if t._rg:
+                        return _record(ctx, cls, tensors, out)
         if out.__class__ is tuple:
             return tuple(_wrap(o) for o in out)
         return _wrap(out)
@@ -102,6 +108,8 @@ def _edge(t):
 
 
 _NO_EDGE = (None, 0)
+_NEEDS1, _NEEDS0 = (True,), (False,)
+_new = object.__new__
 _DIFFERENTIABLE = {}  # numpy dtype -> whether outputs of that dtype carry gradients
 
 
@@ -115,36 +123,60 @@ def _is_diff(npdt) -> bool:
 
 def _record(ctx, cls, tensors, out):
     """Make ctx the graph node of this call and attach it to the outputs (see module docstring)."""
-    edges = []
-    meta = []
-    needs = []
-    for t in tensors:
+    d = ctx.__dict__  # plain dict stores: cheaper than attribute stores on the node
+    if len(tensors) == 1:  # unary ops: no lists to build
+        t = tensors[0]
+        a = t._data
         if t._rg:
             fn = t._grad_fn
             if t._base is not None and t.__dict__.get("_view_ver") != t._vc[0]:
                 fn = refresh_view_grad_fn(t)
-            edges.append((fn, t._output_nr) if fn is not None else (grad_accumulator(t), 0))
-            needs.append(True)
+            d["next_functions"] = ((fn, t._output_nr) if fn is not None else (grad_accumulator(t), 0),)
+            d["needs_input_grad"] = _NEEDS1
         else:
-            edges.append(_NO_EDGE)
-            needs.append(False)
-        d = t._data
-        meta.append((d.shape, d.dtype))
-    ctx.next_functions = tuple(edges)
-    ctx._input_meta = meta
-    ctx.needs_input_grad = tuple(needs)
-    ctx._seq = next(_counter)
-    if cls.save:
-        ctx.save_for_backward(*[tensors[i] for i in cls.save])
+            d["next_functions"] = (_NO_EDGE,)
+            d["needs_input_grad"] = _NEEDS0
+        d["_input_meta"] = ((a.shape, a.dtype),)
+    else:
+        edges = []
+        meta = []
+        needs = []
+        for t in tensors:
+            if t._rg:
+                fn = t._grad_fn
+                if t._base is not None and t.__dict__.get("_view_ver") != t._vc[0]:
+                    fn = refresh_view_grad_fn(t)
+                edges.append((fn, t._output_nr) if fn is not None else (grad_accumulator(t), 0))
+                needs.append(True)
+            else:
+                edges.append(_NO_EDGE)
+                needs.append(False)
+            a = t._data
+            meta.append((a.shape, a.dtype))
+        d["next_functions"] = tuple(edges)
+        d["_input_meta"] = meta
+        d["needs_input_grad"] = tuple(needs)
+    d["_seq"] = next(_counter)
+    save = cls.save
+    if save:
+        saved = []
+        for i in save:
+            s = tensors[i]
+            vc = s._vc
+            saved.append((s, vc[0] if vc is not None else 0))
+        d["_saved"] = tuple(saved)
+        d["_had_saved"] = True
     if out.__class__ is not tuple:
         t = _wrap(out)
-        if _is_diff(t._data.dtype):
+        o = t._data
+        dt = o.dtype
+        if dt.kind == "f" or _is_diff(dt):
             t._rg = True
             t._grad_fn = ctx
         if cls.save_output:
-            det = _wrap(t._data)
+            det = _wrap(o)
             det._vc = t._vc = [0]
-            ctx._outputs = (det, weakref.ref(t))
+            d["_outputs"] = (det, weakref.ref(t))
         return t
     results = []
     metas = []

@@ -12,7 +12,6 @@ from . import pointwise as P
 from . import reduction as R
 from . import shape as S
 from ._inplace import inplace_fn
-from ..nn.parameter import Parameter
 
 
 def _r(fn):
@@ -101,7 +100,7 @@ def _fast_inplace(ufunc, fallback, floating_only=False):
         if not (state.grad_enabled and (self._rg or (other.__class__ is Tensor and other._rg))) \
                 and self._names is None and (not floating_only or a.dtype.kind in "fc"):
             oc = other.__class__
-            if oc is Tensor or oc is Parameter:
+            if oc is Tensor or isinstance(other, Tensor):
                 b = other._data
                 ok = b.dtype == a.dtype and b.__class__ is a.__class__
             else:

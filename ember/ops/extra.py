@@ -545,6 +545,16 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     return wrapped
 
 
+from ..amp import (autocast, GradScaler, is_autocast_enabled, set_autocast_enabled,  # noqa: E402
+                   get_autocast_dtype, set_autocast_dtype, is_autocast_cpu_enabled, set_autocast_cpu_enabled,
+                   get_autocast_cpu_dtype, set_autocast_cpu_dtype, is_autocast_cache_enabled,
+                   set_autocast_cache_enabled, clear_autocast_cache)
+from .._storage import TypedStorage as Storage  # noqa: E402
+
+has_lapack = True  # NumPy ships LAPACK
+has_spectral = True
+has_mkl = False
+has_openmp = False
 e = math.e
 pi = math.pi
 inf = math.inf
@@ -577,6 +587,7 @@ register_methods({
     "as_strided_": _inplace_view(_as_strided_inplace, "as_strided_"),
     "conj_physical_": _inplace_fn(_conj_physical),
 })
+layout = type(getattr(sys.modules["ember"], "strided"))  # torch.layout: the class of torch.strided
 Tensor.output_nr = property(_output_nr)
 Tensor.name = property(lambda self: None)
 Tensor.grad_dtype = property(lambda self: self.dtype)
@@ -588,4 +599,8 @@ __all__ = (_INPLACE_TOP + [
     "set_warn_always", "is_warn_always_enabled", "set_default_device", "get_default_device",
     "set_default_tensor_type", "compile", "typename", "OutOfMemoryError", "is_same_size", "is_signed",
     "is_neg", "is_inference", "get_device", "detach", "fill", "ravel", "adjoint", "vmap",
-    "e", "pi", "inf", "nan", "newaxis"] + list(_math_all) + list(_nn_all))
+    "e", "pi", "inf", "nan", "newaxis", "autocast", "GradScaler", "is_autocast_enabled",
+    "set_autocast_enabled", "get_autocast_dtype", "set_autocast_dtype", "is_autocast_cpu_enabled",
+    "set_autocast_cpu_enabled", "get_autocast_cpu_dtype", "set_autocast_cpu_dtype", "is_autocast_cache_enabled",
+    "set_autocast_cache_enabled", "clear_autocast_cache", "Storage", "layout", "has_lapack", "has_spectral",
+    "has_mkl", "has_openmp"] + list(_math_all) + list(_nn_all))

@@ -143,9 +143,14 @@ def _neg_bool():
 
 
 def _sigmoid(m, x):
-    # exp of a negative magnitude only, so large |x| never overflows
-    e = m.exp(-m.abs(x))
-    return m.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
+    if x.dtype.itemsize == 2 and x.dtype.kind in "fV":  # half types: compute in float32 as torch
+        return _sigmoid(m, x.astype(np.float32)).astype(x.dtype)
+    # 1 / (1 + exp(-x)) in one buffer: exp overflowing to inf for very negative x gives exactly 0
+    # (torch's formula); reusing the output keeps a large input at one allocation, as in torch
+    r = m.negative(x, out=m.empty_like(x))
+    m.exp(r, out=r)
+    m.add(r, 1, out=r)
+    return m.divide(1, r, out=r)
 
 
 def _make_unary(name, fwd, bwd, floating):
@@ -170,10 +175,13 @@ def _make_unary(name, fwd, bwd, floating):
                                        "save": (0,) if needs_x else (), "save_output": needs_y})
 
     def op(input, *, out=None):
-        dt = input._data.dtype
+        d = input._data
+        dt = d.dtype
         npdt = None
         if floating and dt.kind in "biu":
             npdt = D.get_default_dtype().np
+        elif out is None and input._names is None and not (input._rg and _gs.grad_enabled):
+            return _wrap(fwd(np if d.__class__ is np.ndarray else xp(d), d))  # nothing to record
         r = cls.apply(input, dtype=npdt)
         if input._names is not None:
             r._names = input._names
@@ -185,8 +193,24 @@ def _make_unary(name, fwd, bwd, floating):
 
 
 def _uses(fn, var):
-    import dis
-    return any(ins.argval == var for ins in dis.get_instructions(fn))
+    """Whether the backward formula reads argument ``var`` (a raw bytecode scan: ``dis`` is slow
+    to import and walk, and this runs for every unary op at ``import ember``)."""
+    from opcode import opname
+    code = fn.__code__
+    if var in code.co_cellvars:
+        return True
+    idx = code.co_varnames.index(var)
+    b = code.co_code
+    for i in range(0, len(b), 2):
+        name = opname[b[i]]
+        if name.startswith("LOAD_FAST"):
+            arg = b[i + 1]
+            if name == "LOAD_FAST_LOAD_FAST":  # two locals packed in one argument (3.13+)
+                if arg >> 4 == idx or arg & 15 == idx:
+                    return True
+            elif arg == idx:
+                return True
+    return False
 
 
 _g = globals()
@@ -488,7 +512,8 @@ class _Clamp(Function):
         if lo is not None:
             r = m.maximum(r, lo)
         if hi is not None:
-            r = m.minimum(r, hi)
+            fresh = r is not x and r.__class__ is x.__class__  # NumPy gives scalars for 0-d
+            r = m.minimum(r, hi, out=r) if fresh else m.minimum(r, hi)  # reuse the fresh result
         ctx.lo, ctx.hi = lo, hi
         return r if r is not x else x.copy()
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap, register_methods
+from ..autograd.grad_mode import state as _gs
 from ._function import Function, xp
 
 
@@ -82,12 +83,37 @@ def _named(r: Tensor, t: Tensor, dims, keepdim) -> Tensor:
 
 def expand_grad(g: Tensor, in_shape, dims, keepdim) -> Tensor:
     """Undo a reduction's shape change on a gradient: unsqueeze reduced dims, expand to input."""
+    if not _gs.grad_enabled:  # plain backward records nothing: one broadcast view, no view ops
+        a = g._data
+        if dims is None:
+            a = a.reshape((1,) * len(in_shape))
+        elif not keepdim:
+            ks = list(a.shape)
+            for d in dims:
+                ks.insert(d, 1)
+            a = a.reshape(ks)
+        return _wrap(broadcast_view(a, in_shape))
     if dims is None:
         return g.reshape((1,) * len(in_shape)).expand(in_shape) if in_shape else g.reshape(())
     if not keepdim:
         for d in dims:
             g = g.unsqueeze(d)
     return g.expand(in_shape)
+
+
+def broadcast_view(a, shape):
+    """A read-only view of backend array ``a`` (same ndim, size-1 dims where it differs) broadcast
+    to ``shape`` (stride 0 on broadcast dims). NumPy's broadcast_to costs several microseconds in
+    Python; building the view directly is what keeps per-step backward overhead low."""
+    shape = tuple(shape)
+    if a.shape == shape:
+        return a
+    if a.__class__ is np.ndarray and a.flags.c_contiguous and a.dtype.kind in "biufc":
+        st = tuple(s if n == m else 0 for s, n, m in zip(a.strides, a.shape, shape))
+        r = np.ndarray(shape, a.dtype, a, 0, st)
+        r.flags.writeable = False
+        return r
+    return xp(a).broadcast_to(a, shape)
 
 
 def keep(g: Tensor, dims, ndim) -> Tensor:
@@ -303,9 +329,20 @@ class _DimNamed(Function):
 class Sum(_DimNamed):
     @staticmethod
     def forward(ctx, x, dims=None, keepdim=False, dtype=None, has_dim=False):
-        ctx.in_shape, ctx.dims, ctx.keepdim, ctx.has_dim = x.shape, dims, keepdim, has_dim
-        m = xp(x)
+        d = ctx.__dict__
+        d["in_shape"], d["dims"], d["keepdim"], d["has_dim"] = x.shape, dims, keepdim, has_dim
+        if dtype is None and x.__class__ is np.ndarray:
+            # the ufunc directly (np.sum's Python wrapper costs more than a small sum), and
+            # integer/bool inputs accumulate in int64 inside the loop instead of via a cast copy;
+            # a NumPy scalar result is made a 0-d array by _wrap
+            dt = x.dtype
+            k = dt.kind
+            if k == "c" or (k == "f" and dt.itemsize >= 4):
+                return np.add.reduce(x, axis=dims, keepdims=keepdim)
+            if k in "biu":
+                return np.add.reduce(x, axis=dims, keepdims=keepdim, dtype=np.int64)
         acc, res = _sum_dtype(x, dtype)
+        m = xp(x)
         if x.dtype != acc:
             x = x.astype(acc)
         return _arr(m, m.sum(x, axis=dims, keepdims=keepdim), res)
@@ -317,6 +354,8 @@ class Sum(_DimNamed):
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Sum of elements (over dims); integer and bool inputs sum in int64."""
+    if dim is None and out is None and dtype is None and input._names is None:
+        return Sum.apply(input, dims=None, keepdim=keepdim, dtype=None, has_dim=False)
     dims = reduce_dims(input, dim)
     r = Sum.apply(input, dims=dims, keepdim=keepdim, dtype=_dtype_np(dtype), has_dim=dim is not None)
     return _o(_named(r, input, dims, keepdim), out)

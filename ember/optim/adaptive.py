@@ -43,6 +43,9 @@ class Adagrad(Optimizer):
                 if gt is None:
                     continue
                 state = self.state[p]
+                if "sum" not in state:  # a group added after construction
+                    state["step"] = self._step_tensor()
+                    state["sum"] = zeros_state(p, float(group["initial_accumulator_value"]))
                 step = _step_count(state)
                 g = -gt._data if group["maximize"] else gt._data
                 if wd != 0:

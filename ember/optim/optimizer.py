@@ -10,7 +10,6 @@ from collections import OrderedDict, defaultdict
 from itertools import chain
 
 from .._tensor import Tensor, _wrap
-from ..autograd.grad_mode import no_grad
 
 __all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook",
            "register_optimizer_step_post_hook"]
@@ -351,12 +350,6 @@ def _type_name(x) -> str:
     return type(x).__name__
 
 
-def _grad_array(p: Tensor, maximize: bool):
-    """The gradient's backend array (negated for maximize; a fresh array then)."""
-    g = p.grad._data
-    return -g if maximize else g
-
-
 def _step_count(state: dict) -> float:
     """Increment the state's step counter in place; returns the new value as a float."""
     st = state["step"]
@@ -366,5 +359,3 @@ def _step_count(state: dict) -> float:
     state["step"] = st = st + 1
     return float(st)
 
-
-no_grad = no_grad

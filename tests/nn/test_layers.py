@@ -352,3 +352,115 @@ def test_transformer_masks_repr_and_stack():
     assert repr(ember.nn.Transformer(8, 2, 1, 1, 16)) == repr(torch.nn.Transformer(8, 2, 1, 1, 16))
     np.testing.assert_array_equal(ember.nn.Transformer.generate_square_subsequent_mask(4).numpy(),
                                   torch.nn.Transformer.generate_square_subsequent_mask(4).numpy())
+
+
+EXTRA = [
+    ("Fold", N("Fold", (4, 5), 2, padding=1), [R(2, 12, 30)]),
+    ("Unfold", N("Unfold", (2, 3), stride=2), [R(2, 3, 5, 6)]),
+    ("ChannelShuffle", N("ChannelShuffle", 2), [R(2, 6, 3, 3)]),
+    ("LPPool1d", N("LPPool1d", 2, 3, 2), [R(2, 3, 8)]),
+    ("EmbeddingBag-mean-2d", N("EmbeddingBag", 10, 3), [np.array([[1, 2, 4], [4, 3, 9]])]),
+    ("EmbeddingBag-sum-pad", N("EmbeddingBag", 10, 3, mode="sum", padding_idx=2),
+     [np.array([[1, 2, 4], [2, 2, 9]])]),
+    ("EmbeddingBag-max", N("EmbeddingBag", 10, 3, mode="max"), [np.array([[1, 2, 4], [4, 3, 9]])]),
+]
+
+
+@pytest.mark.parametrize("name,make,inputs", EXTRA, ids=[x[0] for x in EXTRA])
+def test_extra_layers(name, make, inputs):
+    compare_module(make, inputs, np.float64)
+
+
+def test_embedding_bag_offsets_and_weights():
+    idx = np.array([1, 2, 4, 5, 4, 3, 2, 9])
+    offs = np.array([0, 2, 2, 5])
+    psw = R(8, seed=4)
+    compare_module(N("EmbeddingBag", 10, 3, mode="sum"), [idx, offs, psw],
+                   prep=lambda lib, a: [a[0], a[1], a[2]])
+    compare_module(N("EmbeddingBag", 10, 3, mode="mean", include_last_offset=True),
+                   [idx, np.array([0, 2, 5, 8])])
+    for kw in [dict(mode="sum"), dict(max_norm=1.0, padding_idx=0)]:
+        assert repr(ember.nn.EmbeddingBag(10, 3, **kw)) == repr(torch.nn.EmbeddingBag(10, 3, **kw))
+
+
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+def test_grid_sample_affine_grid(padding_mode, align_corners, mode):
+    from tests.nn.test_functional import compare_fn
+    theta = np.array([[[0.9, -0.3, 0.1], [0.2, 1.1, -0.2]], [[1.3, 0.1, 0.05], [-0.4, 0.8, 0.3]]])
+    grid_mode = mode
+
+    def call(L, x, th):
+        g = L.nn.functional.affine_grid(th, (2, 3, 4, 5), align_corners=align_corners)
+        return L.nn.functional.grid_sample(x, g * 1.3, mode=grid_mode, padding_mode=padding_mode,
+                                           align_corners=align_corners)
+    compare_fn(call, [R(2, 3, 5, 6), theta])
+
+
+def test_extra_reprs():
+    for name, a, kw in [("Fold", ((4, 5), 2), dict(padding=1)), ("Unfold", (3,), {}),
+                        ("ChannelShuffle", (2,), {}), ("LPPool1d", (2, 3), {}),
+                        ("RReLU", (0.1, 0.3), {}), ("Softmax2d", (), {}),
+                        ("MultiheadAttention", (8, 2), {})]:
+        assert repr(getattr(ember.nn, name)(*a, **kw)) == repr(getattr(torch.nn, name)(*a, **kw))
+
+
+def test_rnn_utils_pack_pad_roundtrip():
+    seqs = [R(5, 3), R(2, 3, seed=1), R(4, 3, seed=2)]
+    res = {}
+    for lib in (ember, torch):
+        ts = [lib.from_numpy(s) for s in seqs]
+        U = lib.nn.utils.rnn
+        padded = U.pad_sequence(ts, batch_first=True, padding_value=-1.0)
+        packed = U.pack_sequence(ts, enforce_sorted=False)
+        back, lens = U.pad_packed_sequence(packed, total_length=6)
+        left = U.pad_sequence(ts, padding_side="left")
+        res[lib] = [padded.numpy(), packed.data.numpy(), packed.batch_sizes.numpy(),
+                    packed.sorted_indices.numpy(), packed.unsorted_indices.numpy(), back.numpy(),
+                    lens.numpy(), left.numpy()]
+        with pytest.raises(RuntimeError, match="must be sorted in decreasing order"):
+            U.pack_padded_sequence(padded, [5, 2, 4], batch_first=True)
+    for a, b in zip(res[ember], res[torch]):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("kind,kw", [("LSTM", dict(num_layers=2, bidirectional=True)),
+                                     ("GRU", dict(bidirectional=True)), ("RNN", dict())])
+def test_recurrent_packed_sequences(kind, kw):
+    lens = [4, 6, 2]
+
+    def prep(lib, a):
+        packed = lib.nn.utils.rnn.pack_padded_sequence(a[0], lens, enforce_sorted=False)
+        return [packed]
+
+    def make(lib):
+        layer = getattr(lib.nn, kind)(3, 4, **kw)
+
+        class M(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.rnn = layer
+
+            def forward(self, packed):
+                out, h = self.rnn(packed)
+                padded, _ = lib.nn.utils.rnn.pad_packed_sequence(out)
+                hs = list(h) if isinstance(h, tuple) else [h]
+                return (padded, *hs)
+        return M()
+    compare_module(make, [R(6, 3, 3)], prep=prep)
+
+
+@pytest.mark.parametrize("nd,shape", [(1, (2, 3, 8)), (2, (1, 2, 6, 4)), (3, (1, 2, 4, 4, 4))])
+def test_max_unpool(nd, shape):
+    def make(lib):
+        pool = getattr(lib.nn, f"MaxPool{nd}d")(2, return_indices=True)
+        unpool = getattr(lib.nn, f"MaxUnpool{nd}d")(2)
+
+        class M(lib.nn.Module):
+            def forward(self, x):
+                y, idx = pool(x)
+                return unpool(y, idx), idx
+        return M()
+    compare_module(make, [R(*shape)])
+    assert repr(getattr(ember.nn, f"MaxUnpool{nd}d")(2)) == repr(getattr(torch.nn, f"MaxUnpool{nd}d")(2))

@@ -105,3 +105,47 @@ def test_loss_repr():
     for name, kw in [("CrossEntropyLoss", {}), ("MSELoss", dict(reduction="sum")),
                      ("BCEWithLogitsLoss", {}), ("HuberLoss", dict(delta=2.0))]:
         assert repr(getattr(ember.nn, name)(**kw)) == repr(getattr(torch.nn, name)(**kw))
+
+
+def _ctc_inputs(seed=0):
+    rng = np.random.default_rng(seed)
+    T, Nb, C = 7, 3, 5
+    logits = rng.standard_normal((T, Nb, C))
+    lp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    targets = np.array([[1, 2, 2, 0], [3, 1, 0, 0], [4, 4, 4, 1]], dtype=np.int64)
+    return lp, targets, [7, 5, 6], [3, 2, 4]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("concat", [False, True])
+def test_ctc_loss(reduction, concat):
+    lp, targets, il, tl = _ctc_inputs()
+    if concat:
+        targets = np.concatenate([t[:n] for t, n in zip(targets, tl)])
+
+    def prep(lib, a):
+        return [a[0], a[1], lib.tensor(il), lib.tensor(tl)]
+    compare_module(L("CTCLoss", reduction=reduction, blank=0), [lp, targets], prep=prep)
+
+
+def test_ctc_infeasible_and_zero_infinity():
+    lp, targets, il, tl = _ctc_inputs(1)
+    il = [7, 2, 6]  # sample 1 cannot emit its 2 labels... plus repeated labels in sample 2
+
+    def prep(lib, a):
+        return [a[0], a[1], lib.tensor(il), lib.tensor(tl)]
+    compare_module(L("CTCLoss", reduction="sum", zero_infinity=True), [lp, targets], prep=prep)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_multilabel_margin_and_triplet_distance(reduction):
+    t = np.array([[3, 0, -1, 1, 2], [1, 2, 4, -1, 0], [0, 1, 2, 3, 4], [-1, 0, 0, 0, 0],
+                  [2, -1, 3, 3, 3], [4, 3, -1, 0, 0]], dtype=np.int64)
+    compare_module(L("MultiLabelMarginLoss", reduction=reduction), [X, t])
+    compare_module(L("TripletMarginWithDistanceLoss", margin=0.7, swap=True, reduction=reduction),
+                   [X, Y, Y[::-1].copy()])
+
+
+def test_extra_loss_reprs():
+    assert repr(ember.nn.CTCLoss()) == repr(torch.nn.CTCLoss())
+    assert repr(ember.nn.MultiLabelMarginLoss()) == repr(torch.nn.MultiLabelMarginLoss())

@@ -292,3 +292,46 @@ def test_optimizer_trains_resnet_like_same_as_torch():
             o.step()
     for (n, a), (_, b) in zip(em.state_dict().items(), tm.state_dict().items()):
         assert_close(a, b, np.float64, n)
+
+
+REPR_CASES = [
+    ("Linear", (3, 4), {}), ("Bilinear", (2, 3, 4), {}),
+    ("Conv2d", (3, 4, 3), dict(stride=2, padding=1, dilation=2, bias=False, padding_mode="reflect")),
+    ("Conv1d", (3, 4, 3), dict(padding="same")), ("Conv3d", (2, 2, (1, 2, 3)), {}),
+    ("ConvTranspose2d", (4, 2, 3), dict(stride=2, output_padding=1)),
+    ("MaxPool2d", (3,), dict(stride=2, padding=1, ceil_mode=True)), ("MaxPool1d", (2,), {}),
+    ("AvgPool2d", (2,), {}), ("AvgPool1d", (3,), dict(count_include_pad=False)),
+    ("AvgPool3d", (2,), {}), ("AdaptiveAvgPool2d", ((1, 1),), {}),
+    ("AdaptiveMaxPool2d", (3,), dict(return_indices=True)), ("AdaptiveAvgPool1d", (3,), {}),
+    ("ReflectionPad2d", (1,), {}), ("ReplicationPad1d", ((1, 2),), {}), ("ZeroPad2d", (2,), {}),
+    ("ConstantPad1d", (2, 1.5), {}), ("CircularPad2d", (1,), {}),
+    ("BatchNorm2d", (3,), {}), ("BatchNorm1d", (3,), dict(affine=False, momentum=None)),
+    ("InstanceNorm2d", (3,), dict(affine=True)), ("LayerNorm", ((3, 4),), {}),
+    ("GroupNorm", (2, 4), {}), ("LocalResponseNorm", (2,), {}), ("RMSNorm", (4,), {}),
+    ("ReLU", (), dict(inplace=True)), ("ReLU6", (), {}), ("LeakyReLU", (0.2,), {}),
+    ("PReLU", (3,), {}), ("ELU", (), {}), ("SELU", (), {}), ("CELU", (), {}), ("GELU", ("tanh",), {}),
+    ("SiLU", (), {}), ("Mish", (), {}), ("Sigmoid", (), {}), ("Tanh", (), {}),
+    ("Hardtanh", (-2.0, 2.0), {}), ("Hardsigmoid", (), {}), ("Hardswish", (), {}),
+    ("Softplus", (2, 10), {}), ("Softsign", (), {}), ("Softmax", (1,), {}),
+    ("LogSoftmax", (), dict(dim=1)), ("Softmin", (0,), {}), ("Threshold", (0.1, 20), {}),
+    ("GLU", (), {}), ("Softshrink", (), {}), ("Hardshrink", (), {}), ("Tanhshrink", (), {}),
+    ("LogSigmoid", (), {}), ("Dropout", (0.3,), {}), ("Dropout2d", (), {}),
+    ("AlphaDropout", (0.2,), {}), ("Dropout1d", (), {}),
+    ("Embedding", (10, 3), dict(padding_idx=0, max_norm=1.0)), ("Flatten", (), {}),
+    ("Unflatten", (1, (2, 2)), {}), ("Upsample", (), dict(scale_factor=2, mode="bilinear")),
+    ("Upsample", (), dict(size=(3, 4))), ("UpsamplingNearest2d", (), dict(scale_factor=2)),
+    ("UpsamplingBilinear2d", (), dict(size=4)), ("PixelShuffle", (2,), {}),
+    ("PixelUnshuffle", (2,), {}), ("Identity", (), {}),
+    ("CrossEntropyLoss", (), dict(label_smoothing=0.1)), ("NLLLoss", (), {}), ("BCELoss", (), {}),
+    ("KLDivLoss", (), {}), ("TripletMarginLoss", (), {}), ("CosineSimilarity", (), {}),
+    ("PairwiseDistance", (), {}), ("RNN", (3, 4), {}), ("LSTMCell", (3, 4), {}),
+    ("GRU", (3, 4, 2), dict(dropout=0.1)), ("TransformerDecoderLayer", (8, 2, 16), {}),
+    ("EmbeddingBag", (10, 3), {}), ("MaxUnpool2d", (2,), {}), ("LPPool2d", (2, 3), {}),
+    ("LPPool3d", (2, 3), {}), ("Softmax2d", (), {}), ("ModuleList", (), {}), ("Sequential", (), {}),
+]
+
+
+@pytest.mark.parametrize("name,args,kw", REPR_CASES, ids=[f"{c[0]}-{i}" for i, c in
+                                                         enumerate(REPR_CASES)])
+def test_layer_repr_matches_torch(name, args, kw):
+    assert repr(getattr(ember.nn, name)(*args, **kw)) == repr(getattr(torch.nn, name)(*args, **kw))

@@ -28,3 +28,6 @@ from .misc import (Flatten, Unflatten, Upsample, UpsamplingNearest2d, Upsampling
 from .rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell
 from .transformer import (MultiheadAttention, TransformerEncoderLayer, TransformerDecoderLayer,
                           TransformerEncoder, TransformerDecoder, Transformer)
+from .extra import (Fold, Unfold, EmbeddingBag, CTCLoss, MultiLabelMarginLoss,
+                    TripletMarginWithDistanceLoss, ChannelShuffle, LPPool1d, LPPool3d, RReLU,
+                    MaxUnpool1d, MaxUnpool3d)

@@ -52,6 +52,16 @@ class _AvgPoolNd(Module):
 
 
 class AvgPool1d(_AvgPoolNd):
+    """1-D average pooling (sizes stored as 1-tuples, as torch does)."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True):
+        from .._conv import _tuple
+        super().__init__(_tuple(kernel_size, 1),
+                         _tuple(stride if stride is not None else kernel_size, 1),
+                         _tuple(padding, 1), ceil_mode, count_include_pad)
+        del self.divisor_override
+
     def forward(self, input):
         return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad)
@@ -116,9 +126,10 @@ class AdaptiveMaxPool3d(_AdaptiveNd):
 class MaxUnpool2d(Module):
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
+        from .._conv import _tuple
+        self.kernel_size = _tuple(kernel_size, 2)
+        self.stride = _tuple(stride if stride is not None else kernel_size, 2)
+        self.padding = _tuple(padding, 2)
 
     def forward(self, input, indices, output_size=None):
         return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)

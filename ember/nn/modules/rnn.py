@@ -166,8 +166,12 @@ class RNNBase(Module):
         if tuple(hx.shape) != tuple(expected):
             raise RuntimeError(msg.format(tuple(expected), list(hx.shape)))
 
-    def _run(self, x, h0s, c0s):
-        """x: (L, N, H_in); h0s/c0s: per (layer, direction) initial states. Returns out, hs, cs."""
+    def _run(self, x, h0s, c0s, masks=None):
+        """x: (L, N, H_in); h0s/c0s: per (layer, direction) initial states. Returns out, hs, cs.
+
+        masks (packed input): per step a (N, 1) 0/1 tensor of the sequences still running; a
+        finished sequence keeps its state and emits zeros.
+        """
         ndir = 2 if self.bidirectional else 1
         hs, cs = [], []
         layer_in = x
@@ -190,12 +194,19 @@ class RNNBase(Module):
                 for t in steps:
                     gi = gi_all[t]
                     if self.mode == "LSTM":
-                        h, c = _lstm_step(gi, h, c, w_hh, b_hh, w_hr)
+                        hn, cn = _lstm_step(gi, h, c, w_hh, b_hh, w_hr)
                     elif self.mode == "GRU":
-                        h = _gru_step(gi, h, w_hh, b_hh)
+                        hn, cn = _gru_step(gi, h, w_hh, b_hh), None
                     else:
-                        h = _rnn_step(gi, h, w_hh, b_hh, self.mode == "RNN_RELU")
-                    seq[t] = h
+                        hn, cn = _rnn_step(gi, h, w_hh, b_hh, self.mode == "RNN_RELU"), None
+                    if masks is None:
+                        h, c = hn, cn
+                        seq[t] = h
+                    else:
+                        keep = masks[t]
+                        h = _where(keep, hn, h)
+                        c = _where(keep, cn, c) if cn is not None else None
+                        seq[t] = hn * keep.to(hn.dtype)
                 outs.append(_stack(seq, 0))
                 hs.append(h)
                 if c is not None:
@@ -207,6 +218,9 @@ class RNNBase(Module):
         return layer_in, hs, cs
 
     def _forward(self, input, hx, lstm: bool):
+        from ..utils.rnn import PackedSequence
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx, lstm)
         self._check_input(input)
         batched = input.dim() == 3
         if not batched:
@@ -252,6 +266,55 @@ class RNNBase(Module):
         elif self.batch_first:
             out = out.transpose(0, 1)
         return out, ((h_n, c_n) if lstm else h_n)
+
+
+    def _forward_packed(self, packed, hx, lstm: bool):
+        from ...ops.creation import tensor
+        from ..utils.rnn import PackedSequence, pad_packed_sequence
+        sorted_idx, unsorted_idx = packed.sorted_indices, packed.unsorted_indices
+        inner = PackedSequence(packed.data, packed.batch_sizes, None, None)
+        padded, lengths = pad_packed_sequence(inner)
+        lens = lengths.tolist()
+        masks = [tensor([[n > t] for n in lens]) for t in range(padded.shape[0])]
+        if hx is not None and sorted_idx is not None:
+            if lstm:
+                hx = (hx[0].index_select(1, sorted_idx), hx[1].index_select(1, sorted_idx))
+            else:
+                hx = hx.index_select(1, sorted_idx)
+        out, hn = self._forward_masked(padded, hx, lstm, masks)
+        from ... import cat
+        bs = packed.batch_sizes.tolist()
+        data = cat([out[t, :b] for t, b in enumerate(bs)])
+        if unsorted_idx is not None:
+            if lstm:
+                hn = (hn[0].index_select(1, unsorted_idx), hn[1].index_select(1, unsorted_idx))
+            else:
+                hn = hn.index_select(1, unsorted_idx)
+        return PackedSequence(data, packed.batch_sizes, sorted_idx, unsorted_idx), hn
+
+    def _forward_masked(self, input, hx, lstm, masks):
+        N = input.shape[1]
+        ndir = 2 if self.bidirectional else 1
+        real_h = self.proj_size if self.proj_size > 0 else self.hidden_size
+        hshape = (self.num_layers * ndir, N, real_h)
+        cshape = (self.num_layers * ndir, N, self.hidden_size)
+        if hx is None:
+            h0 = zeros(hshape, dtype=input.dtype, device=input.device)
+            c0 = zeros(cshape, dtype=input.dtype, device=input.device) if lstm else None
+        else:
+            h0, c0 = hx if lstm else (hx, None)
+            self._check_hidden(h0, hshape)
+            if c0 is not None:
+                self._check_hidden(c0, cshape, "Expected hidden[1] size {}, got {}")
+        out, hs, cs = self._run(input, h0.unbind(0), c0.unbind(0) if c0 is not None else None,
+                                masks)
+        h_n = _stack(hs, 0)
+        return out, ((h_n, _stack(cs, 0)) if lstm else h_n)
+
+
+def _where(cond, a, b):
+    from ...ops.pointwise import where
+    return where(cond, a, b)
 
 
 class RNN(RNNBase):
