@@ -110,9 +110,9 @@ def broadcast_view(a, shape):
         return a
     if a.__class__ is np.ndarray and a.flags.c_contiguous and a.dtype.kind in "biufc":
         st = tuple(s if n == m else 0 for s, n, m in zip(a.strides, a.shape, shape))
-        r = np.ndarray(shape, a.dtype, a, 0, st)
-        r.flags.writeable = False
-        return r
+        # read-only through a read-only buffer: setting flags.writeable on views grows NumPy's
+        # internal caches (the flat-memory training-loop test notices)
+        return np.ndarray(shape, a.dtype, memoryview(a).toreadonly(), 0, st)
     return xp(a).broadcast_to(a, shape)
 
 

@@ -335,3 +335,20 @@ REPR_CASES = [
                                                          enumerate(REPR_CASES)])
 def test_layer_repr_matches_torch(name, args, kw):
     assert repr(getattr(ember.nn, name)(*args, **kw)) == repr(getattr(torch.nn, name)(*args, **kw))
+
+
+def test_parameter_container_reprs_and_typename_errors_match_torch():
+    from tests._oracle import torch as T
+    import ember as E
+    for lib_list in (lambda L: L.nn.ParameterList([L.nn.Parameter(L.ones(2)), L.nn.Parameter(L.ones(2, 3))]),
+                     lambda L: L.nn.ParameterDict({"a": L.nn.Parameter(L.ones(2))}),
+                     lambda L: L.nn.ParameterDict({"a": L.nn.Parameter(L.ones(2)), "b": L.nn.Parameter(L.ones(1))})):
+        assert repr(lib_list(E)) == repr(lib_list(T))
+    msgs = []
+    for L in (E, T):
+        m = L.nn.Linear(2, 2)
+        try:
+            m.weight = L.ones(2)
+        except TypeError as e:
+            msgs.append(str(e))
+    assert msgs[0] == msgs[1]

@@ -302,19 +302,17 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
+        # torch 2.13's text, indentation quirks included
         lines = []
         for k, p in enumerate(self):
             if isinstance(p, Tensor):
                 size_str = "x".join(str(s) for s in p.size())
                 dev = "" if p.device.type == "cpu" else f" ({p.device})"
-                lines.append(f"  ({k}): Parameter containing: [{_tname(p)} of size {size_str}{dev}]")
+                lines.append(f"  ({k}): Parameter containing: [{p.dtype} of size {size_str}{dev}]")
             else:
                 lines.append(f"  ({k}): Object of type: {type(p).__name__}")
         return "\n".join(lines)
 
-    def __repr__(self) -> str:
-        extra = self.extra_repr()
-        return self._get_name() + "(" + ("\n" + extra + "\n" if extra else "") + ")"
 
 
 def _tname(p) -> str:
@@ -382,6 +380,3 @@ class ParameterDict(Module):
             lines.append(f"  ({k}): Parameter containing: [{_tname(p)} of size {size_str}]")
         return "\n".join(lines)
 
-    def __repr__(self) -> str:
-        extra = self.extra_repr()
-        return self._get_name() + "(" + ("\n" + extra + "\n" if extra else "") + ")"

@@ -152,7 +152,7 @@ class Module:
             return
         if params is not None and name in params:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
+                raise TypeError(f"cannot assign '{_typename(value)}' as parameter '{name}' "
                                 "(torch.nn.Parameter or None expected)")
             self.register_parameter(name, value)
             return
@@ -166,14 +166,14 @@ class Module:
             return
         if modules is not None and name in modules:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "
+                raise TypeError(f"cannot assign '{_typename(value)}' as child module '{name}' "
                                 "(torch.nn.Module or None expected)")
             modules[name] = value
             return
         buffers = d.get("_buffers")
         if isinstance(value, Buffer) or (buffers is not None and name in buffers):
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
                                 "(torch.Tensor or None expected)")
             if isinstance(value, Buffer):
                 persistent = value.__dict__.get("persistent", True)
@@ -608,6 +608,16 @@ class Module:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         main += ")"
         return main
+
+
+def _typename(obj) -> str:
+    """torch.typename: 'torch.FloatTensor' for tensors, the qualified class name otherwise."""
+    if isinstance(obj, Tensor):
+        from ...ops.conversion import type_
+        return type_(obj)
+    mod = type(obj).__module__
+    name = type(obj).__qualname__
+    return name if mod in ("builtins", None) else f"{mod}.{name}"
 
 
 def _all_state_keys(module):
