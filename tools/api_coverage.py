@@ -171,7 +171,7 @@ def submodule_names(mod) -> list[str]:
     """Public callables of a torch submodule (special, fft, linalg, testing)."""
     return sorted(n for n in getattr(mod, "__all__", dir(mod))
                   if not n.startswith("_") and callable(getattr(mod, n, None))
-                  and not isinstance(getattr(mod, n), types.ModuleType))
+                  and not isinstance(getattr(mod, n), types.ModuleType) and not inspect.isclass(getattr(mod, n)))
 
 
 def _has(obj, name) -> bool:
