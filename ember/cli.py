@@ -274,7 +274,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``ember`` console script and of ``python -m ember``."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # e.g. `ember demo | head`: the reader left, nothing to report
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
