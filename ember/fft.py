@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtype as D
-from ._tensor import Tensor, _wrap
+from ._tensor import Tensor
 from .ops._function import Function, xp
 
 __all__ = ["fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "rfft", "irfft", "rfft2", "irfft2", "rfftn",

@@ -36,6 +36,16 @@ def _cast(arr, npdt):
     return arr if arr.dtype == npdt else arr.astype(npdt)
 
 
+def _mixed(ufunc, a, b, npdt):
+    """ufunc(a, b) computed in dtype npdt. For NumPy's own numeric dtypes the ufunc casts inputs
+    chunk by chunk (same values as casting first), so a mixed-dtype op such as ``x * bool_mask``
+    makes no full-size converted copy of either operand."""
+    if (a.dtype != npdt or b.dtype != npdt) and a.__class__ is np.ndarray and \
+            b.__class__ is np.ndarray and npdt.kind in "biufc":
+        return ufunc(a, b, dtype=npdt)
+    return ufunc(_cast(a, npdt), _cast(b, npdt))
+
+
 _BF16 = D.bfloat16.np
 
 
@@ -59,9 +69,11 @@ class Add(Function):
     @staticmethod
     def forward(ctx, a, b, dtype=None, alpha=1):
         ctx.alpha = alpha
+        if alpha == 1:
+            return a + b if dtype is None else _mixed(np.add, a, b, dtype)
         if dtype is not None:
             a, b = _cast(a, dtype), _cast(b, dtype)
-        return a + b if alpha == 1 else a + b * alpha
+        return a + b * alpha
 
     @staticmethod
     def backward(ctx, g):
@@ -85,9 +97,11 @@ class Sub(Function):
     @staticmethod
     def forward(ctx, a, b, dtype=None, alpha=1):
         ctx.alpha = alpha
+        if alpha == 1:
+            return a - b if dtype is None else _mixed(np.subtract, a, b, dtype)
         if dtype is not None:
             a, b = _cast(a, dtype), _cast(b, dtype)
-        return a - b if alpha == 1 else a - b * alpha
+        return a - b * alpha
 
     @staticmethod
     def backward(ctx, g):
@@ -112,9 +126,7 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b, dtype=None):
-        if dtype is not None:
-            a, b = _cast(a, dtype), _cast(b, dtype)
-        return a * b
+        return a * b if dtype is None else _mixed(np.multiply, a, b, dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -144,9 +156,7 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b, dtype=None):
-        if dtype is not None:
-            a, b = _cast(a, dtype), _cast(b, dtype)
-        return a / b
+        return a / b if dtype is None else _mixed(np.true_divide, a, b, dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -347,14 +357,10 @@ def add(input, other, *, alpha=1, out=None):
 
 def sub(input, other, *, alpha=1, out=None):
     """input - alpha * other."""
-    if isinstance(input, Tensor) and input.dtype is D.bool_ and isinstance(other, (Tensor, bool)) \
-            and (not isinstance(other, Tensor) or other.dtype is D.bool_):
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
-                           "Use the `^` or `logical_xor()` operator instead.")
     if out is None and alpha == 1 and isinstance(other, Tensor) and isinstance(input, Tensor):
         a, b = input._data, other._data
         if a.dtype is b.dtype and a.__class__ is b.__class__ and input._names is None \
-                and other._names is None:
+                and other._names is None and a.dtype.kind != "b":
             try:
                 r = a - b
             except ValueError:
@@ -364,15 +370,30 @@ def sub(input, other, *, alpha=1, out=None):
                 ctx.alpha = 1
                 return _record(ctx, Sub, (input, other), r)
             return _wrap(r)
+    _check_bool_sub(input, other)
     if not isinstance(other, Tensor):
         return _out(_binary(input, -other * alpha, Add, AddScalar), out)
     return _out(_binary(input, other, Sub, None, alpha=alpha), out)
+
+
+def _check_bool_sub(a, b) -> None:
+    """torch refuses subtraction involving bool tensors (or a bool tensor and a Python bool)."""
+    ab = isinstance(a, bool) or (isinstance(a, Tensor) and a._data.dtype.kind == "b")
+    bb = isinstance(b, bool) or (isinstance(b, Tensor) and b._data.dtype.kind == "b")
+    if ab and bb:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if ab or bb:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If "
+                           "you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
 
 
 def rsub(input, other, *, alpha=1):
     """other - alpha * input."""
     if isinstance(other, Tensor):
         return sub(other, input, alpha=alpha)
+    _check_bool_sub(other, input)
     a, b, rd = _operands(input, other)
     return RSubScalar.apply(input * alpha if alpha != 1 else input, s=other, dtype=rd.np)
 

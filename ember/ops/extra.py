@@ -202,7 +202,7 @@ def detach(input) -> Tensor:
 
 def fill(input, value) -> Tensor:
     """A new tensor like input filled with value."""
-    return input.clone().detach().fill_(value) if not input.requires_grad else input.detach().clone().fill_(value)
+    return input.detach().clone().fill_(value)
 
 
 def ravel(input) -> Tensor:
@@ -230,12 +230,9 @@ def _check_cpu_python(self, name):
 def apply_(self, callable) -> Tensor:
     """Apply a Python callable to every element in place (CPU only; slow)."""
     _check_cpu_python(self, "apply_")
-    d = self._data
-    flat = d.reshape(-1) if d.flags.c_contiguous else None
-    it = np.nditer(d, flags=["refs_ok", "multi_index"], op_flags=["readwrite"])
+    it = np.nditer(self._data, flags=["refs_ok"], op_flags=["readwrite"])
     for x in it:
         x[...] = callable(x.item())
-    del flat
     self._bump_version()
     return self
 
@@ -374,9 +371,7 @@ def _new_legacy(self, *args, **kwargs):
 
 def _resize(self, *sizes):
     warnings.warn("non-inplace resize is deprecated")
-    from ..autograd.function import Function as _F  # noqa: F401  (keeps autograd semantics simple)
-    r = self.detach().clone()
-    return r.resize_(*sizes)
+    return self.detach().clone().resize_(*sizes)
 
 
 def _resize_as(self, tensor):

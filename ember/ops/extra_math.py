@@ -19,7 +19,7 @@ from ._function import Function, xp
 from ._inplace import inplace_fn
 from . import pointwise as P
 from .extra_special import i0, igamma, igammac, polygamma, mvlgamma
-from .reduction import _return_type, return_types
+from .reduction import _return_type
 
 # torch's field names (the shared table names these values/indices)
 _frexp_t = _return_type("frexp", ("mantissa", "exponent"))
