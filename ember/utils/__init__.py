@@ -1,7 +1,7 @@
 """ember.utils: helpers mirroring ``torch.utils`` (data loading lives in ``ember.utils.data``)."""
 import importlib as _importlib
 
-__all__ = ["data"]
+__all__ = ["data", "checkpoint"]
 
 
 def __getattr__(name: str):
