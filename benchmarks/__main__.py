@@ -91,10 +91,15 @@ def main(argv=None) -> int:
                     break
     except OSError:
         pass
-    info = {"cpu": cpu, "cores": os.cpu_count(), "blas": blas, "python": platform.python_version(),
+    import re
+    m = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
+    torch_blas = (m.group(1) if m else "?") + (", oneDNN" if torch.backends.mkldnn.is_available() else "")
+    info = {"cpu": cpu, "cores": os.cpu_count(), "blas": blas, "torch_blas": torch_blas,
+            "python": platform.python_version(),
             "numpy": np.__version__, "torch": torch.__version__, "ember": ember.__version__,
             "torch_threads": torch.get_num_threads()}
-    print(f"# CPU: {cpu} ({os.cpu_count()} cores); NumPy BLAS: {blas}; torch {torch.__version__}")
+    print(f"# CPU: {cpu} ({os.cpu_count()} cores); NumPy BLAS: {blas}; torch {torch.__version__} "
+          f"(BLAS: {torch_blas}, {torch.get_num_threads()} threads)")
     min_time = args.min_time or (0.6 if args.quick else 2.0)
     results = []
     print(f"{'case':48s} {'ember':>12s} {'torch':>12s} {'ratio':>7s} {'target':>7s}")

@@ -351,10 +351,11 @@ class Tensor:
         a = self._data
         if a.size != 1:
             raise RuntimeError(f"a Tensor with {a.size} elements cannot be converted to Scalar")
-        v = a.reshape(()) if a.__class__ is np.ndarray else a.get().reshape(())
-        if v.dtype == D.bfloat16.np or v.dtype == np.float16:
-            return float(v.astype(np.float32))
-        return v.item()
+        if a.__class__ is not np.ndarray:
+            a = a.get()
+        if a.dtype.kind == "V":  # bfloat16: NumPy's item() would return an ml_dtypes scalar
+            return float(a.astype(np.float32).item())
+        return a.item()  # float16 items are Python floats already
 
     def __float__(self) -> float:
         return float(self.item())

@@ -42,7 +42,7 @@ def _mixed(ufunc, a, b, npdt):
     makes no full-size converted copy of either operand."""
     if (a.dtype != npdt or b.dtype != npdt) and a.__class__ is np.ndarray and \
             b.__class__ is np.ndarray and npdt.kind in "biufc":
-        return ufunc(a, b, dtype=npdt)
+        return ufunc(a, b, dtype=npdt, casting="unsafe")  # the casts astype would do
     return ufunc(_cast(a, npdt), _cast(b, npdt))
 
 

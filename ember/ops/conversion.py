@@ -108,7 +108,11 @@ def to(input, *args, **kwargs):
 
 
 def _cast_method(dt):
+    npdt = dt.np
+
     def m(self, memory_format=None):
+        if memory_format is None and self._data.dtype == npdt:
+            return self  # already that dtype: torch returns self too
         return to(self, dt)
     m.__name__ = dt.name
     m.__doc__ = f"self.to({dt!r})"

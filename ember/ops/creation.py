@@ -27,6 +27,11 @@ def _finish(arr, requires_grad=False, names=None) -> Tensor:
 def _size_args(size) -> tuple:
     if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
         size = tuple(size[0])
+    for s in size:  # the common case, plain non-negative ints, is returned as is
+        if s.__class__ is not int or s < 0:
+            break
+    else:
+        return size
     out = []
     for s in size:
         if isinstance(s, Tensor):
@@ -178,16 +183,19 @@ def _fill(size, value, dtype, device, requires_grad, names=None, kind="full"):
     size = _size_args(size)
     if dtype is None:
         dtype = D.get_default_dtype()
-    m = _xp(device)
+    m = np if device is None or device is CPU else _xp(device)
     if kind == "zeros":
         arr = m.zeros(size, dtype=dtype.np)
-    elif kind == "ones":
-        arr = m.ones(size, dtype=dtype.np)
     elif kind == "empty":
         arr = m.empty(size, dtype=dtype.np)
+    elif kind == "ones":  # empty + fill: np.ones is a Python wrapper doing the same
+        arr = m.empty(size, dtype=dtype.np)
+        arr.fill(1)
     else:
         arr = m.full(size, value, dtype=dtype.np)
-    return _finish(arr, requires_grad, names)
+    if requires_grad or names is not None:
+        return _finish(arr, requires_grad, names)
+    return _wrap(arr)
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, names=None) -> Tensor:
@@ -238,7 +246,7 @@ def _like(kind):
         dev = device if device is not None else input.device
         if kind == "full":
             raise AssertionError
-        return _fill(input.shape, 0, dt, dev, requires_grad, None, kind)
+        return _fill(input._data.shape, 0, dt, dev, requires_grad, None, kind)
     f.__name__ = kind + "_like"
     f.__doc__ = f"{kind}() with input's shape, dtype and device."
     return f

@@ -201,8 +201,14 @@ def _dims_list(t: Tensor, dims):
     return tuple(out)
 
 
-def flip(input, *dims):
+def flip(input, *dims, **kwargs):
     """Reverse the order of elements along dims (a copy)."""
+    if "dims" in kwargs:  # torch.flip(x, dims=[0]) / x.flip(dims=(0, 1))
+        if dims:
+            raise TypeError("flip() got multiple values for argument 'dims'")
+        dims = (kwargs.pop("dims"),)
+    if kwargs:
+        raise TypeError(f"flip() got an unexpected keyword argument '{next(iter(kwargs))}'")
     if len(dims) == 1 and not isinstance(dims[0], (int, np.integer)):
         dims = dims[0]
     return _Flip.apply(input, dims=_dims_list(input, dims))

@@ -11,7 +11,7 @@ from .._tensor import Tensor, _wrap, register_methods
 from ..autograd.grad_mode import state as _gs
 from . import _binary as B
 from ._binary import _binary, _cast, _operands, _out, add, div, mul, pow, sub
-from ._function import Function, xp
+from ._function import Function, _new, _record, xp
 from ._promote import result_type, to_float
 
 _NP2DT = D._NP2DT
@@ -533,6 +533,10 @@ class _Clamp(Function):
 
 def clamp(input, min=None, max=None, *, out=None):
     """Limit values to [min, max]."""
+    if out is None and input._data.dtype.kind == "f" and input._names is None and \
+            (min.__class__ is float or min.__class__ is int or (min is None and max is not None)) and \
+            (max.__class__ is float or max.__class__ is int or max is None):
+        return _Clamp.apply(input, lo=min, hi=max)  # Python bounds keep a float input's dtype
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -571,9 +575,25 @@ class _Where(Function):
         z = g * 0
         return None, where(cond, g, z), where(cond, z, g)
 
+    def name(self):
+        return "WhereBackward0"
+
 
 def where(condition, input=None, other=None, *, out=None):
     """Elements of input where condition holds, else of other (one-argument form: nonzero)."""
+    if out is None and isinstance(input, Tensor) and isinstance(other, Tensor) and \
+            isinstance(condition, Tensor):
+        c, a, b = condition._data, input._data, other._data
+        if c.dtype.kind == "b" and a.dtype is b.dtype and a.__class__ is b.__class__ is c.__class__ \
+                and condition._names is None and input._names is None and other._names is None:
+            try:
+                r = xp(a).where(c, a, b)
+            except ValueError:
+                r = None  # shapes do not broadcast: the general path raises torch's error
+            if r is not None:
+                if (input._rg or other._rg) and _gs.grad_enabled:
+                    return _record(_new(_Where), _Where, (condition, input, other), r)
+                return _wrap(r)
     if input is None and other is None:
         from .indexing import nonzero
         return nonzero(condition, as_tuple=True)
@@ -590,7 +610,13 @@ def where(condition, input=None, other=None, *, out=None):
     try:
         return _out(_Where.apply(condition, a, b, dtype=rd.np), out)
     except ValueError:
-        raise B.broadcast_error(a.shape, b.shape) from None
+        shape = tuple(condition.shape)  # torch broadcasts condition, input, other in turn
+        for t in (a, b):
+            try:
+                shape = np.broadcast_shapes(shape, tuple(t.shape))
+            except ValueError:
+                raise B.broadcast_error(shape, t.shape) from None
+        raise
 
 
 def lerp(input, end, weight, *, out=None):

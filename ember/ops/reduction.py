@@ -392,9 +392,20 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
 class Mean(_DimNamed):
     @staticmethod
     def forward(ctx, x, dims=None, keepdim=False, has_dim=False):
-        ctx.in_shape, ctx.dims, ctx.keepdim, ctx.has_dim = x.shape, dims, keepdim, has_dim
-        n = x.size if dims is None else int(np.prod([x.shape[d] for d in dims]))
-        ctx.n = n
+        shp = x.shape
+        if dims is None:
+            n = x.size
+        else:
+            n = 1
+            for d in dims:
+                n *= shp[d]
+        c = ctx.__dict__
+        c["in_shape"], c["dims"], c["keepdim"], c["has_dim"], c["n"] = shp, dims, keepdim, has_dim, n
+        if x.__class__ is np.ndarray and n and x.dtype.kind in "fc" and x.dtype.itemsize >= 4:
+            s = np.add.reduce(x, axis=dims, keepdims=keepdim)
+            if s.__class__ is np.ndarray:
+                return np.true_divide(s, n, out=s)  # the fresh sum is the output buffer
+            return s / n  # a NumPy scalar: _wrap makes it a 0-d array
         m = xp(x)
         acc = _acc_dtype(x.dtype)
         s = m.sum(x if acc is None else x.astype(acc), axis=dims, keepdims=keepdim)
@@ -416,6 +427,9 @@ def _float_check(name, input, dtype):
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Arithmetic mean (floating/complex dtypes only, as torch)."""
+    if dim is None and dtype is None and out is None and input._names is None and \
+            input._data.dtype.kind in "fc":
+        return Mean.apply(input, dims=None, keepdim=keepdim, has_dim=False)
     _float_check("mean", input, dtype)
     if dtype is not None and input.dtype is not dtype:
         input = input.to(dtype)
