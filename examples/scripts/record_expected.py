@@ -52,8 +52,12 @@ def script_paths(names=None):
 
 
 def script_env():
-    """Environment for both recording and testing: CPU only, fixed hash seed, quiet."""
+    """Environment for both recording and testing: CPU only, one BLAS thread, fixed hash seed."""
     env = dict(os.environ, CUDA_VISIBLE_DEVICES="", PYTHONHASHSEED="0", PYTHONWARNINGS="ignore")
+    # Several scripts run side by side in the test; multithreaded BLAS on a busy machine spins
+    # and gets many times slower, while one thread each keeps every run fast and repeatable.
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = "1"
     return env
 
 

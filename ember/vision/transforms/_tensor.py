@@ -422,20 +422,52 @@ def rotate(img, angle: float, interpolation: str = "nearest", expand: bool = Fal
            center: Optional[List[int]] = None, fill=None):
     """Rotate counter-clockwise by ``angle`` degrees about the center (inverse-mapped sampling)."""
     _assert_image_tensor(img)
-    if expand:
-        raise NotImplementedError("rotate(expand=True) is not supported for tensors in ember yet")
     _, h, w = get_dimensions(img)
     c = [0.0, 0.0] if center is None else [float(center[0]) - w * 0.5, float(center[1]) - h * 0.5]
     m = _inverse_affine(c, -angle, [0.0, 0.0], 1.0, [0.0, 0.0])
-    return _apply_affine(img, m, interpolation, fill)
+    out_size = _expanded_size(m, w, h) if expand else None
+    return _apply_affine(img, m, interpolation, fill, out_size)
 
 
-def _apply_affine(img, m, interpolation, fill):
+def _expanded_size(m, w: int, h: int):
+    """(out_w, out_h) of the box holding the image corners mapped through the 2x3 matrix ``m``."""
+    corners = np.array([[-0.5 * w, -0.5 * h], [-0.5 * w, 0.5 * h], [0.5 * w, 0.5 * h], [0.5 * w, -0.5 * h]])
+    theta = np.array(m, dtype=np.float32).reshape(2, 3)
+    pts = corners.astype(np.float32) @ theta[:, :2].T + theta[:, 2]
+    # Measured in [0, w] x [0, h] coordinates (as PIL does), so odd sizes keep their extent.
+    shift = np.array([0.5 * w, 0.5 * h], dtype=np.float32)
+    # Cut the corners to 1e-4 first, so a rounding error like 32.00000001 does not ceil to 33.
+    tol = 1e-4
+    hi = np.ceil(np.trunc((pts.max(axis=0) + shift) / tol) * tol)
+    lo = np.floor(np.trunc((pts.min(axis=0) + shift) / tol) * tol)
+    size = hi - lo
+    return int(size[0]), int(size[1])
+
+
+def _affine_source_coords(m, w, h, ow, oh, dtype):
+    """Source pixel coordinates of every output pixel, computed the way affine_grid and
+    grid_sample(align_corners=False) do it, in the image's float dtype, so nearest-neighbour
+    ties and bilinear weights round as torchvision's do."""
+    ft = np.dtype(dtype)
+    # Output pixel centres relative to the output's centre.
+    xs = np.linspace(-ow * 0.5 + 0.5, ow * 0.5 - 0.5, ow).astype(ft)
+    ys = np.linspace(-oh * 0.5 + 0.5, oh * 0.5 - 0.5, oh).astype(ft)
+    theta = np.array(m, dtype=ft).reshape(2, 3)
+    half = np.array([0.5 * w, 0.5 * h], dtype=ft)
+    scaled = theta / half[:, None]  # maps to grid_sample's [-1, 1] coordinates of the input
+    gx = xs[None, :] * scaled[0, 0] + ys[:, None] * scaled[0, 1] + scaled[0, 2]
+    gy = xs[None, :] * scaled[1, 0] + ys[:, None] * scaled[1, 1] + scaled[1, 2]
+    one, two = ft.type(1), ft.type(2)
+    src_x = ((gx + one) * ft.type(w) - one) / two
+    src_y = ((gy + one) * ft.type(h) - one) / two
+    return src_x.astype(ft), src_y.astype(ft)
+
+
+def _apply_affine(img, m, interpolation, fill, out_size=None):
     a, xp = _arr(img)
     h, w = a.shape[-2], a.shape[-1]
-    ys, xs = np.meshgrid(np.arange(h) - h * 0.5 + 0.5, np.arange(w) - w * 0.5 + 0.5, indexing="ij")
-    src_x = m[0] * xs + m[1] * ys + m[2] + w * 0.5 - 0.5
-    src_y = m[3] * xs + m[4] * ys + m[5] + h * 0.5 - 0.5
+    ow, oh = (w, h) if out_size is None else out_size
+    src_x, src_y = _affine_source_coords(m, w, h, ow, oh, a.dtype if a.dtype.kind == "f" else np.float32)
     ft = a.dtype if a.dtype.kind == "f" else np.float32
     x = a.astype(ft)
     fillv = 0.0 if fill is None else fill
@@ -446,15 +478,18 @@ def _apply_affine(img, m, interpolation, fill):
         out = x[..., np.clip(iy, 0, h - 1), np.clip(ix, 0, w - 1)]
         out = xp.where(xp.asarray(valid), out, _fill_arr(fillv, a, xp))
     else:
-        x0, y0 = np.floor(src_x).astype(np.int64), np.floor(src_y).astype(np.int64)
+        fx0, fy0 = np.floor(src_x), np.floor(src_y)
+        x0, y0 = fx0.astype(np.int64), fy0.astype(np.int64)
+        # Corner weights as grid_sample forms them: distances to the opposite corner.
+        wx = ((fx0 + 1) - src_x, src_x - fx0)
+        wy = ((fy0 + 1) - src_y, src_y - fy0)
         out = 0.0
         mask = 0.0
         for dy in (0, 1):
             for dx in (0, 1):
                 xi, yi = x0 + dx, y0 + dy
-                wgt = (1 - np.abs(src_x - xi)) * (1 - np.abs(src_y - yi))
                 ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
-                wgt = np.where(ok, wgt, 0.0).astype(ft)
+                wgt = np.where(ok, wx[dx] * wy[dy], 0.0).astype(ft)
                 out = out + x[..., np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)] * xp.asarray(wgt)
                 mask = mask + wgt
         if fill is not None:

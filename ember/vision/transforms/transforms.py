@@ -428,7 +428,7 @@ class RandomRotation(nn.Module):
         if isinstance(degrees, numbers.Number):
             if degrees < 0:
                 raise ValueError("If degrees is a single number, it must be positive.")
-            degrees = [-float(degrees), float(degrees)]
+            degrees = [float(d) for d in (-degrees, degrees)]
         elif isinstance(degrees, Sequence) and len(degrees) == 2:
             degrees = [float(d) for d in degrees]
         else:
@@ -590,3 +590,12 @@ class RandomErasing(nn.Module):
             x, y, h, w, v = self.get_params(img, scale=self.scale, ratio=self.ratio, value=value)
             return F.erase(img, x, y, h, w, v, self.inplace)
         return img
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}(p={self.p}, scale={self.scale}, ratio={self.ratio}, "
+                f"value={self.value}, inplace={self.inplace})")
+
+from ._transforms_more import *  # noqa: E402,F401,F403  (FiveCrop, TenCrop, RandomAffine, pixel ops)
+from ._transforms_more import __all__ as _more_all  # noqa: E402
+
+__all__ = __all__ + _more_all

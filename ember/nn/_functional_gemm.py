@@ -1,0 +1,135 @@
+"""GEMM with an accumulating ``beta`` and arbitrary leading dimensions, for NumPy arrays.
+
+``numpy.matmul`` always overwrites its output and copies operands whose rows are not packed, so a
+convolution written as a sum of shifted matrix products would pay an extra pass over the output
+per term. NumPy's own OpenBLAS exports ``cblas_?gemm``; calling it through ctypes lets one product
+add into an existing output (``beta=1``) and read a matrix straight out of a larger buffer (``lda``
+larger than its width). Any other backend (CuPy, an unknown BLAS) falls back to ``matmul``.
+"""
+from __future__ import annotations
+
+import ctypes
+import threading
+
+import numpy as np
+
+_lib_lock = threading.Lock()
+_fns = None  # {np.dtype: ctypes function} once probed; {} when no usable BLAS was found
+
+_ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
+
+
+def _candidates(prefix: str):
+    """(symbol suffix, integer type) pairs to try, most specific first."""
+    if "64" in prefix or "scipy" in prefix:
+        yield "64_", ctypes.c_int64
+    yield "", ctypes.c_int
+
+
+def _probe():
+    """Bind ?gemm of the BLAS NumPy loaded; verify on a tiny product before trusting it."""
+    out = {}
+    try:
+        from threadpoolctl import threadpool_info
+        infos = [i for i in threadpool_info() if i.get("user_api") == "blas"
+                 and i.get("internal_api") == "openblas"]
+    except Exception:  # pragma: no cover - threadpoolctl missing or broken
+        infos = []
+    for info in infos:
+        try:
+            lib = ctypes.CDLL(info["filepath"])
+        except OSError:  # pragma: no cover
+            continue
+        prefix = info.get("prefix", "")
+        for pre in (("scipy_",) if "scipy" in prefix else ()) + ("",):
+            for suffix, cint in _candidates(prefix):
+                fns = {}
+                for ch, dt, cfl in (("s", np.float32, ctypes.c_float), ("d", np.float64, ctypes.c_double)):
+                    fn = getattr(lib, f"{pre}cblas_{ch}gemm{suffix}", None)
+                    if fn is None:
+                        break
+                    vp = ctypes.c_void_p
+                    fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, cint, cint, cint, cfl, vp,
+                                   cint, vp, cint, cfl, vp, cint]
+                    fn.restype = None
+                    fns[np.dtype(dt)] = fn
+                if len(fns) == 2 and _selftest(fns):
+                    return fns
+    return out
+
+
+def _selftest(fns) -> bool:
+    rng = np.random.default_rng(0)
+    for dt, fn in fns.items():
+        a = rng.standard_normal((3, 5)).astype(dt)
+        b = rng.standard_normal((5, 4)).astype(dt)
+        c = np.ones((3, 4), dt)
+        fn(_ROW_MAJOR, _NO_TRANS, _NO_TRANS, 3, 4, 5, 1.0, a.ctypes.data, 5, b.ctypes.data, 4, 1.0,
+           c.ctypes.data, 4)
+        if not np.allclose(c, a @ b + 1, rtol=1e-4, atol=1e-4):
+            return False
+    return True
+
+
+def _blas(dtype):
+    global _fns
+    if _fns is None:
+        with _lib_lock:
+            if _fns is None:
+                _fns = _probe()
+    return _fns.get(dtype)
+
+
+def _operand(a, isz):
+    """(trans flag, leading dimension) of a 2-D NumPy view, or None if BLAS cannot read it."""
+    s0, s1 = a.strides
+    r, c = a.shape
+    if s1 == isz and s0 % isz == 0 and s0 // isz >= max(c, 1):
+        return _NO_TRANS, s0 // isz
+    if s0 == isz and s1 % isz == 0 and s1 // isz >= max(r, 1):
+        return _TRANS, s1 // isz
+    if r == 1 and s1 == isz:
+        return _NO_TRANS, max(c, 1)
+    if c == 1 and s0 == isz:
+        return _TRANS, max(r, 1)
+    return None
+
+
+def has_blas(arr) -> bool:
+    """True when gemm() runs arrays like ``arr`` through BLAS directly (NumPy float32/float64)."""
+    return type(arr) is np.ndarray and arr.dtype.kind == "f" and _blas(arr.dtype) is not None
+
+
+def gemm(a, b, c, beta: float = 0.0, alpha: float = 1.0) -> None:
+    """c <- alpha * a @ b + beta * c for 2-D views (c must have unit column stride)."""
+    fn = _blas(c.dtype) if type(c) is np.ndarray else None
+    if fn is not None and a.dtype == c.dtype and b.dtype == c.dtype:
+        isz = c.itemsize
+        M, N = c.shape
+        K = a.shape[1]
+        oa, ob = _operand(a, isz), _operand(b, isz)
+        s0, s1 = c.strides
+        if oa is not None and ob is not None and (s1 == isz or N == 1) and s0 % isz == 0 \
+                and (s0 // isz >= max(N, 1) or M == 1):
+            if M and N:
+                if K == 0:
+                    c *= beta
+                else:
+                    fn(_ROW_MAJOR, oa[0], ob[0], M, N, K, alpha, a.ctypes.data, oa[1], b.ctypes.data,
+                       ob[1], beta, c.ctypes.data, max(s0 // isz, N, 1))
+            return
+    m = np if type(c) is np.ndarray else _module_of(c)
+    prod = m.matmul(a, b)
+    if alpha != 1.0:
+        prod *= alpha
+    if beta == 0.0:
+        c[...] = prod
+    else:
+        if beta != 1.0:
+            c *= beta
+        c += prod
+
+
+def _module_of(arr):
+    from ..ops._function import xp
+    return xp(arr)
