@@ -23,6 +23,32 @@ def _as_view(r: Tensor, src: Tensor) -> Tensor:
     return r
 
 
+class _NoCtx:
+    """Scratch ctx for forward-only calls (no graph recorded): attributes written here are dropped."""
+
+    def __setattr__(self, k, v):
+        pass
+
+
+_NOCTX = _NoCtx()
+
+
+def _fast_view(input: Tensor, arr) -> Tensor:
+    """Wrap arr as a view of input without recording a graph (the no-grad path of view ops)."""
+    r = _wrap(arr)
+    base = input._base if input._base is not None else input
+    vc = base._vc
+    if vc is None:
+        vc = base._vc = [0]
+    r._base = base
+    r._vc = vc
+    return r
+
+
+def _no_grad_for(t: Tensor) -> bool:
+    return not (t._rg and _gs.grad_enabled) and t._names is None
+
+
 def _shape_arg(shape) -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
         shape = tuple(shape[0])
@@ -140,6 +166,8 @@ def view(input, *shape):
         from .conversion import _view_dtype
         return _view_dtype(input, shape[0])
     shape = _infer_shape(_shape_arg(shape), input._data.size)
+    if _no_grad_for(input):
+        return _fast_view(input, View.forward(_NOCTX, input._data, shape=shape))
     r = View.apply(input, shape=shape)
     return _as_view(r, input)
 
@@ -151,6 +179,8 @@ def reshape(input, *shape):
     v = d.view()
     try:
         v.shape = shape
+        if _no_grad_for(input):
+            return _fast_view(input, View.forward(_NOCTX, d, shape=shape))
         r = View.apply(input, shape=shape)
         return _as_view(r, input)
     except (AttributeError, ValueError, RuntimeError):
@@ -181,6 +211,8 @@ class Transpose(Function):
 def transpose(input, dim0, dim1):
     """Swap two dimensions (a view)."""
     d0, d1 = input._wrap_dim(dim0), input._wrap_dim(dim1)
+    if _no_grad_for(input):
+        return _fast_view(input, input._data.swapaxes(d0, d1))
     r = _as_view(Transpose.apply(input, d0=d0, d1=d1), input)
     if input._names is not None:
         n = list(input._names)
@@ -357,6 +389,8 @@ def unsqueeze(input, dim):
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but "
                          f"got {dim})")
     dim = dim + n if dim < 0 else dim
+    if _no_grad_for(input):
+        return _fast_view(input, _Unsqueeze.forward(_NOCTX, input._data, dim=dim))
     r = _as_view(_Unsqueeze.apply(input, dim=dim), input)
     if input._names is not None:
         n_ = list(input._names)
@@ -534,6 +568,8 @@ def getitem(self, key):
     if not basic:
         from .indexing import advanced_getitem
         return advanced_getitem(self, key)
+    if _no_grad_for(self):
+        return _fast_view(self, _Index.forward(_NOCTX, self._data, key=nkey))
     r = _as_view(_Index.apply(self, key=nkey), self)
     if self._names is not None:
         from .named import index_names
