@@ -37,6 +37,9 @@ class device:
             type, index = "cuda", type
         if not isinstance(type, str):
             raise TypeError(f"device() received an invalid combination of arguments - got ({type!r})")
+        import re
+        if not re.fullmatch(r"[a-zA-Z_]+(:(0|[1-9][0-9]*))?", type):
+            raise RuntimeError(f"Invalid device string: '{type}'")
         if ":" in type:
             if index is not None:
                 raise RuntimeError(f"type (string) must not include an index because index was "
@@ -47,8 +50,9 @@ class device:
             except ValueError:
                 raise RuntimeError(f"Invalid device string: '{type}:{idx}'") from None
         if type not in ("cpu", "cuda", "meta", "mps"):
-            raise RuntimeError("Expected one of cpu, cuda, meta, mps device type at start of "
-                               f"device string: {type}")
+            raise RuntimeError("Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, "
+                               "ve, fpga, maia, xla, lazy, vulkan, mps, meta, hpu, mtia, privateuseone "
+                               f"device type at start of device string: {type}")
         key = (type, index)
         cached = _CACHE.get(key)
         if cached is not None:

@@ -396,9 +396,9 @@ class Tensor:
     __str__ = __repr__
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0 and spec:
+        if self._data.ndim == 0 and type(self) is Tensor:  # torch formats 0-dim tensors as numbers
             return format(self.item(), spec)
-        return self.__repr__()
+        return format(self.__repr__(), spec)
 
     def __reduce_ex__(self, proto):
         from ._tensor_pickle import reduce_tensor

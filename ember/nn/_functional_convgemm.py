@@ -14,12 +14,15 @@ gradient contracts that gradient's buffer (whose junk positions are zeros) with 
 
 Strided convolutions use im2col (columns ``(C, kh, kw, N, Ho, Wo)``, one GEMM per sample written
 straight into NCHW output) and col2im for their input gradient.
+
+Every stage is split over output rows (channels) between the BLAS thread budget
+(``parallel_ranges``): the slabs are independent, so there is one join per stage.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ._functional_gemm import gemm
+from ._functional_gemm import gemm, parallel_ranges
 
 
 # ---- stride 1: shared-padding layout -------------------------------------------------------------
@@ -31,7 +34,11 @@ def _layout(x, ph, pw, tail):
     start = ph * P
     buf = np.zeros((C, start + N * B * P + tail), x.dtype)
     body = buf[:, start:start + N * B * P].reshape(C, N, B, P)
-    body[:, :, :H, pw:] = x.transpose(1, 0, 2, 3)
+    xt = x.transpose(1, 0, 2, 3)
+
+    def part(lo, hi):
+        body[lo:hi, :, :H, pw:] = xt[lo:hi]
+    parallel_ranges(C, part, x.size * 64)
     return buf
 
 
@@ -39,28 +46,44 @@ def _tail(kh, kw, dh, dw, ph, P, extra=0):
     return max(0, dh * (kh - 1) * P + dw * (kw - 1) - ph * P, extra)
 
 
-def _corr_grid(X, taps, Q, P, dh, dw):
-    """Y (M, Q) = sum_ij taps[i, j] @ X[:, off_ij : off_ij + Q]."""
-    kh, kw, M, _ = taps.shape
+def _chunk(rows: int) -> int:
+    """Grid columns per block: the output block and the input slab it reads stay in cache across
+    the kh*kw products (one pass over memory instead of one per tap)."""
+    c = (1 << 19) // max(rows, 1)
+    return 1 << max(11, min(14, c.bit_length() - 1))
+
+
+def _corr_rows(X, taps, Y, Q, P, dh, dw):
+    """Y (m, Q) = sum_ij taps[i, j] (m, C) @ X[:, off_ij : off_ij + Q], in cache-sized blocks."""
+    kh, kw, m, C = taps.shape
+    step = _chunk(m + C)
+    for q0 in range(0, Q, step):
+        q1 = min(Q, q0 + step)
+        beta = 0.0
+        for i in range(kh):
+            for j in range(kw):
+                off = i * dh * P + j * dw
+                gemm(taps[i, j], X[:, off + q0:off + q1], Y[:, q0:q1], beta)
+                beta = 1.0
+
+
+def _corr_crop(X, taps, N, B, P, Ho, Wo, dh, dw, bias=None):
+    """Correlate the layout X with taps over the whole grid and crop it to (N, M, Ho, Wo), adding a
+    per-channel bias; split over output channels."""
+    kh, kw, M, C = taps.shape
+    Q = N * B * P
     Y = np.empty((M, Q), X.dtype)
-    beta = 0.0
-    for i in range(kh):
-        for j in range(kw):
-            off = i * dh * P + j * dw
-            gemm(taps[i, j], X[:, off:off + Q], Y, beta)
-            beta = 1.0
-    return Y
-
-
-def _crop(Y, N, B, P, Ho, Wo, bias=None):
-    """(M, N*B*P) grid -> contiguous (N, M, Ho, Wo), adding a per-channel bias on the way."""
-    M = Y.shape[0]
+    out = np.empty((N, M, Ho, Wo), X.dtype)
     src = Y.reshape(M, N, B, P)[:, :, :Ho, :Wo].transpose(1, 0, 2, 3)
-    out = np.empty((N, M, Ho, Wo), Y.dtype)
-    if bias is None:
-        np.copyto(out, src)
-    else:
-        np.add(src, bias.reshape(1, M, 1, 1), out=out)
+    b4 = bias.reshape(1, M, 1, 1) if bias is not None else None
+
+    def part(lo, hi):
+        _corr_rows(X, taps[:, :, lo:hi], Y[lo:hi], Q, P, dh, dw)
+        if b4 is None:
+            np.copyto(out[:, lo:hi], src[:, lo:hi])
+        else:
+            np.add(src[:, lo:hi], b4[:, lo:hi], out=out[:, lo:hi])
+    parallel_ranges(M, part, 2.0 * M * C * kh * kw * Q)
     return out
 
 
@@ -76,9 +99,8 @@ def corr2d(x, taps, padding, dilation, bias=None):
     (ph, pw), (dh, dw) = padding, dilation
     P, B = W + pw, H + ph
     Ho, Wo = H + 2 * ph - dh * (kh - 1), W + 2 * pw - dw * (kw - 1)
-    Q = N * B * P
     X = _layout(x, ph, pw, _tail(kh, kw, dh, dw, ph, P))
-    return _crop(_corr_grid(X, taps, Q, P, dh, dw), N, B, P, Ho, Wo, bias)
+    return _corr_crop(X, taps, N, B, P, Ho, Wo, dh, dw, bias)
 
 
 def conv_taps(w):
@@ -98,33 +120,40 @@ def conv_s1_backward(x, g, w, k, padding, dilation, need_x, need_w):
     O = g.shape[1]
     kh, kw = k
     (ph, pw), (dh, dw) = padding, dilation
-    Ho, Wo = g.shape[2:]
-    P, B = W + pw, H + ph  # == Wo + pw', Ho + ph': g's buffer shares the forward grid's geometry
+    P, B = W + pw, H + ph  # == Wo + qw, Ho + qh: g's buffer shares the forward grid's geometry
     qh, qw = dh * (kh - 1) - ph, dw * (kw - 1) - pw
     Q = N * B * P
     G = _layout(g, qh, qw, _tail(kh, kw, dh, dw, qh, P, qw))
     gx = gw = None
     if need_x:
-        gx = _crop(_corr_grid(G, grad_taps(w), Q, P, dh, dw), N, B, P, H, W)
+        gx = _corr_crop(G, grad_taps(w), N, B, P, H, W, dh, dw)
     if need_w:
         X = _layout(x, ph, pw, _tail(kh, kw, dh, dw, ph, P))
         s = qh * P + qw
         Gg = G[:, s:s + Q]  # g on the forward grid; its junk positions are zeros
         gwt = np.empty((kh, kw, O, C), x.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                off = i * dh * P + j * dw
-                gemm(Gg, X[:, off:off + Q].T, gwt[i, j])
+
+        step = _chunk(O // 2 + C)
+
+        def part(lo, hi):
+            for q0 in range(0, Q, step):
+                q1 = min(Q, q0 + step)
+                for i in range(kh):
+                    for j in range(kw):
+                        off = i * dh * P + j * dw
+                        gemm(Gg[lo:hi, q0:q1], X[:, off + q0:off + q1].T, gwt[i, j, lo:hi],
+                             0.0 if q0 == 0 else 1.0)
+        parallel_ranges(O, part, 2.0 * O * C * kh * kw * Q)
         gw = np.ascontiguousarray(gwt.transpose(2, 3, 0, 1))
     return gx, gw
 
 
 # ---- any stride: im2col / col2im ------------------------------------------------------------------
-def _pad2(x, ph, pw, hr=0, wr=0):
-    if not (ph or pw or hr or wr):
+def _pad2(x, ph, pw):
+    if not (ph or pw):
         return x
     N, C, H, W = x.shape
-    out = np.zeros((N, C, H + 2 * ph + hr, W + 2 * pw + wr), x.dtype)
+    out = np.zeros((N, C, H + 2 * ph, W + 2 * pw), x.dtype)
     out[:, :, ph:ph + H, pw:pw + W] = x
     return out
 
@@ -132,14 +161,24 @@ def _pad2(x, ph, pw, hr=0, wr=0):
 def im2col(x, k, stride, padding, dilation, out):
     """(C*kh*kw, N, Ho*Wo) columns of the padded input (one contiguous copy)."""
     N, C = x.shape[:2]
+    kh, kw = k
     xp = _pad2(x, *padding)
     s = xp.strides
     win = np.lib.stride_tricks.as_strided(
-        xp, (C, k[0], k[1], N, out[0], out[1]),
+        xp, (C, kh, kw, N, out[0], out[1]),
         (s[1], s[2] * dilation[0], s[3] * dilation[1], s[0], s[2] * stride[0], s[3] * stride[1]))
     cols = np.empty(win.shape, x.dtype)
-    np.copyto(cols, win)
-    return cols.reshape(C * k[0] * k[1], N, out[0] * out[1])
+    if C >= 16:
+        def part(lo, hi):  # whole channels
+            np.copyto(cols[lo:hi], win[lo:hi])
+        parallel_ranges(C, part, cols.size * 64)
+    else:
+        def part(lo, hi):  # (channel, kernel row) pairs: a few channels still split evenly
+            for ci in range(lo, hi):
+                c, i = divmod(ci, kh)
+                np.copyto(cols[c, i], win[c, i])
+        parallel_ranges(C * kh, part, cols.size * 64)
+    return cols.reshape(C * kh * kw, N, out[0] * out[1])
 
 
 def conv_im2col(x, w, stride, padding, dilation, out, bias=None):
@@ -150,10 +189,13 @@ def conv_im2col(x, w, stride, padding, dilation, out, bias=None):
     cols = im2col(x, k, stride, padding, dilation, out)
     wm = w.reshape(O, -1)
     y = np.empty((N, O, out[0] * out[1]), x.dtype)
-    for n in range(N):
-        gemm(wm, cols[:, n], y[n])
-    if bias is not None:
-        y += bias.reshape(1, O, 1)
+
+    def part(lo, hi):
+        for n in range(N):
+            gemm(wm[lo:hi], cols[:, n], y[n, lo:hi])
+        if bias is not None:
+            y[:, lo:hi] += bias[lo:hi].reshape(1, -1, 1)
+    parallel_ranges(O, part, 2.0 * y.size * cols.shape[0])
     return y.reshape((N, O) + tuple(out))
 
 
@@ -165,8 +207,11 @@ def wgrad_im2col(x, g, k, stride, padding, dilation):
     cols = im2col(x, k, stride, padding, dilation, out)
     gm = g.reshape(N, O, -1)
     gw = np.empty((O, C * k[0] * k[1]), x.dtype)
-    for n in range(N):
-        gemm(gm[n], cols[:, n].T, gw, 0.0 if n == 0 else 1.0)
+
+    def part(lo, hi):
+        for n in range(N):
+            gemm(gm[n, lo:hi], cols[:, n].T, gw[lo:hi], 0.0 if n == 0 else 1.0)
+    parallel_ranges(O, part, 2.0 * gw.size * gm.shape[0] * gm.shape[2])
     return gw.reshape((O, C) + tuple(k))
 
 
@@ -180,15 +225,23 @@ def col2im_transpose(x, w, stride, padding, dilation, output_padding):
     (sh, sw), (dh, dw) = stride, dilation
     fh = (H - 1) * sh + dh * (kh - 1) + 1 + output_padding[0]
     fw = (W - 1) * sw + dw * (kw - 1) + 1 + output_padding[1]
+    ph, pw = padding
     wm = w.reshape(Cin, Cout * kh * kw).T
     xm = x.reshape(N, Cin, H * W)
     cols = np.empty((Cout * kh * kw, N, H * W), x.dtype)
-    for n in range(N):
-        gemm(wm, xm[n], cols[:, n])
-    cols = cols.reshape(Cout, kh, kw, N, H, W)
+    cols6 = cols.reshape(Cout, kh, kw, N, H, W)
     full = np.zeros((Cout, N, fh, fw), x.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            full[:, :, i * dh:i * dh + (H - 1) * sh + 1:sh, j * dw:j * dw + (W - 1) * sw + 1:sw] += cols[:, i, j]
-    ph, pw = padding
-    return np.ascontiguousarray(full[:, :, ph:fh - ph, pw:fw - pw].transpose(1, 0, 2, 3))
+    res = np.empty((N, Cout, fh - 2 * ph, fw - 2 * pw), x.dtype)
+    K = kh * kw
+
+    def part(lo, hi):  # output channels lo:hi: their columns, scatter-add, crop
+        for n in range(N):
+            gemm(wm[lo * K:hi * K], xm[n], cols[lo * K:hi * K, n])
+        f = full[lo:hi]
+        for i in range(kh):
+            for j in range(kw):
+                f[:, :, i * dh:i * dh + (H - 1) * sh + 1:sh, j * dw:j * dw + (W - 1) * sw + 1:sw] += \
+                    cols6[lo:hi, i, j]
+        np.copyto(res[:, lo:hi], f[:, :, ph:fh - ph, pw:fw - pw].transpose(1, 0, 2, 3))
+    parallel_ranges(Cout, part, 2.0 * cols.size * Cin)
+    return res

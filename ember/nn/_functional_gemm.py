@@ -9,12 +9,14 @@ larger than its width). Any other backend (CuPy, an unknown BLAS) falls back to 
 from __future__ import annotations
 
 import ctypes
+import os
 import threading
 
 import numpy as np
 
 _lib_lock = threading.Lock()
 _fns = None  # {np.dtype: ctypes function} once probed; {} when no usable BLAS was found
+_get_threads = _set_threads = None  # OpenBLAS's thread-count controls, when found
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 
@@ -54,8 +56,21 @@ def _probe():
                     fn.restype = None
                     fns[np.dtype(dt)] = fn
                 if len(fns) == 2 and _selftest(fns):
+                    _bind_thread_controls(lib, pre, suffix)
                     return fns
     return out
+
+
+def _bind_thread_controls(lib, pre, suffix):
+    global _get_threads, _set_threads
+    g = getattr(lib, f"{pre}openblas_get_num_threads{suffix}", None)
+    s = getattr(lib, f"{pre}openblas_set_num_threads{suffix}", None)
+    if g is not None and s is not None:
+        g.restype = ctypes.c_int
+        g.argtypes = []
+        s.argtypes = [ctypes.c_int]
+        s.restype = None
+        _get_threads, _set_threads = g, s
 
 
 def _selftest(fns) -> bool:
@@ -133,3 +148,75 @@ def gemm(a, b, c, beta: float = 0.0, alpha: float = 1.0) -> None:
 def _module_of(arr):
     from ..ops._function import xp
     return xp(arr)
+
+
+# ---- splitting work over threads ------------------------------------------------------------------
+# OpenBLAS's own threads synchronise several times inside every product; when the machine has more
+# runnable threads than cores each of those waits can cost a scheduler time slice, so a convolution
+# made of many products slows down several-fold. Splitting the *output rows* between our own
+# threads, each running single-threaded BLAS on an independent slab, needs one join per call and
+# degrades gracefully to the single-threaded time. OpenBLAS is set to one thread only while such a
+# section runs, so other NumPy work keeps its usual threading.
+_MIN_FLOPS = 3e7  # below this a thread hand-off costs more than it saves
+_pool = None
+_pool_key = None
+_sec_lock = threading.Lock()
+_sec_depth = 0
+_sec_saved = 1
+
+
+def _budget() -> int:
+    if _get_threads is None:
+        return 1
+    return int(_get_threads())
+
+
+def _executor(n):
+    global _pool, _pool_key
+    key = (os.getpid(), n)
+    if _pool is None or _pool_key != key:  # new process after fork(): the old threads are gone
+        from concurrent.futures import ThreadPoolExecutor
+        _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="ember-nn")
+        _pool_key = key
+    return _pool
+
+
+def _enter():
+    global _sec_depth, _sec_saved
+    with _sec_lock:
+        if _sec_depth == 0:
+            _sec_saved = int(_get_threads())
+            _set_threads(1)
+        _sec_depth += 1
+
+
+def _leave():
+    global _sec_depth
+    with _sec_lock:
+        _sec_depth -= 1
+        if _sec_depth == 0:
+            _set_threads(_sec_saved)
+
+
+def parallel_ranges(n: int, fn, flops: float = 1e12) -> None:
+    """fn(lo, hi) over contiguous chunks of range(n), one per BLAS thread (one chunk when the
+    work is small, BLAS is not ours, or another section is already running)."""
+    T = _budget() if flops >= _MIN_FLOPS else 1
+    T = min(T, n)
+    if T <= 1:
+        fn(0, n)
+        return
+    bounds = [n * i // T for i in range(T + 1)]
+    _enter()
+    try:
+        pool = _executor(T - 1)
+        futs = [pool.submit(fn, bounds[i], bounds[i + 1]) for i in range(1, T)]
+        try:
+            fn(bounds[0], bounds[1])
+        finally:
+            for f in futs:
+                f.exception()
+        for f in futs:
+            f.result()
+    finally:
+        _leave()

@@ -40,6 +40,19 @@ class Function(Node):
     _n_outputs = 1
     differentiable_outputs = None  # None: all floating/complex outputs are differentiable
 
+    def __init_subclass__(cls, **kwargs):
+        # type(t.grad_fn).__name__ is the node's torch name (AddBackward0), as in torch; only
+        # classes using the default name() are renamed (others compute names per call)
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__ or any("name" in b.__dict__ for b in cls.__mro__[1:]
+                                          if b not in (Function, Node, object)):
+            return
+        n = cls.__name__
+        if not (n.endswith(("Backward0", "Backward1", "Grad")) or n[-1].isdigit()):
+            n = n.lstrip("_") + "Backward0"
+        if n.isidentifier():
+            cls.__name__ = cls.__qualname__ = n
+
     @staticmethod
     def forward(ctx, *arrays, **params):  # pragma: no cover - abstract
         raise NotImplementedError

@@ -26,6 +26,8 @@ def _combine(higher, lower):
 
 def scalar_dtype(v) -> D.dtype:
     """The dtype a Python scalar stands for in promotion."""
+    if isinstance(v, np.generic):  # first: np.float64 is also a Python float
+        return D.from_np(v.dtype)
     if isinstance(v, bool):
         return D.bool_
     if isinstance(v, int):

@@ -24,7 +24,7 @@ def _finish(arr, requires_grad=False, names=None) -> Tensor:
     return t
 
 
-def _size_args(size) -> tuple:
+def _size_args(size, fn: str = "") -> tuple:
     if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
         size = tuple(size[0])
     for s in size:  # the common case, plain non-negative ints, is returned as is
@@ -40,6 +40,8 @@ def _size_args(size) -> tuple:
             raise TypeError(f"zeros(): argument 'size' must be tuple of ints, but found element of "
                             f"type {type(s).__name__}")
         if s < 0:
+            if fn == "zeros":
+                raise RuntimeError("zeros: Dimension size must be non-negative.")
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
                                f"[{', '.join(str(int(x)) for x in size)}]")
         out.append(int(s))
@@ -52,6 +54,8 @@ def _infer_np(data):
         return data._data, D._NP2DT[data._data.dtype]
     if isinstance(data, np.ndarray):
         return data, D.from_np(data.dtype)
+    if isinstance(data, np.generic):  # before float: np.float64 is a float subclass
+        return np.asarray(data), D.from_np(np.asarray(data).dtype)
     if isinstance(data, (bool, np.bool_)):
         return np.array(data, dtype=bool), D.bool_
     if isinstance(data, (int, np.integer)) and not isinstance(data, bool):
@@ -74,6 +78,13 @@ def _infer_np(data):
         k = arr.dtype.kind
         if flat_kind == "tensor":
             return arr, D.from_np(arr.dtype)
+        if any(isinstance(x, np.generic) for x in _iter_flat(data)):
+            from ._promote import scalar_dtype
+            dt = None
+            for x in _iter_flat(data):
+                xd = scalar_dtype(x)
+                dt = xd if dt is None else D.promote_types(dt, xd)
+            return arr.astype(dt.np), dt
         if k == "f":
             return arr, D.get_default_dtype()
         if k in "iu":
@@ -180,7 +191,7 @@ def from_numpy(ndarray) -> Tensor:
 
 
 def _fill(size, value, dtype, device, requires_grad, names=None, kind="full"):
-    size = _size_args(size)
+    size = _size_args(size, kind)
     if dtype is None:
         dtype = D.get_default_dtype()
     m = np if device is None or device is CPU else _xp(device)
