@@ -10,6 +10,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import state as _gs
 from ..ops import pointwise as P
 from ..ops._function import Function, xp
+from ._functional_gemm import parallel_elementwise
 
 
 # ---- softmax family: forward on arrays (max-shifted), backward in ember ops --------------------
@@ -80,7 +81,24 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 # ---- pointwise activations ---------------------------------------------------------------------
 def relu(input, inplace=False):
     """max(x, 0)."""
-    return input.relu_() if inplace else P.relu(input)
+    if inplace:
+        d = input._data
+        # nothing to record: clamp the array itself (torch's relu_ writes in place too)
+        if not (input._rg and _gs.grad_enabled) and d.dtype.kind == "f" and d.flags.writeable and \
+                0 not in d.strides and input._names is None:
+            m = xp(d)
+            if d.flags.c_contiguous and d.ndim:
+                flat = d.reshape(-1)
+
+                def part(lo, hi):
+                    m.maximum(flat[lo:hi], 0, out=flat[lo:hi])
+                parallel_elementwise(d, flat.shape[0], part, d.size)
+            else:
+                m.maximum(d, 0, out=d)
+            input._bump_version()
+            return input
+        return input.relu_()
+    return P.relu(input)
 
 
 def relu6(input, inplace=False):

@@ -181,22 +181,52 @@ def im2col(x, k, stride, padding, dilation, out):
     return cols.reshape(C * kh * kw, N, out[0] * out[1])
 
 
+def _gemm_nchw(wm, cols, N, out, dtype, bias=None):
+    """y (N, O, P) = wm (O, K) @ cols (K, N, P) per sample (+ bias). Narrow planes (small P) make
+    thin per-sample products, so those run as one product into a channel-major buffer instead."""
+    O = wm.shape[0]
+    P = cols.shape[2]
+    y = np.empty((N, O, P), dtype)
+    flops = 2.0 * y.size * cols.shape[0]
+    if P >= 128 or N == 1:
+        def part(lo, hi):
+            for n in range(N):
+                gemm(wm[lo:hi], cols[:, n], y[n, lo:hi])
+            if bias is not None:
+                y[:, lo:hi] += bias[lo:hi].reshape(1, -1, 1)
+    else:
+        ym = np.empty((O, N * P), dtype)
+        cm = cols.reshape(cols.shape[0], N * P)
+        src = ym.reshape(O, N, P).transpose(1, 0, 2)
+
+        def part(lo, hi):
+            gemm(wm[lo:hi], cm, ym[lo:hi])
+            if bias is None:
+                np.copyto(y[:, lo:hi], src[:, lo:hi])
+            else:
+                np.add(src[:, lo:hi], bias[lo:hi].reshape(1, -1, 1), out=y[:, lo:hi])
+    parallel_ranges(O, part, flops)
+    return y.reshape((N, O) + tuple(out))
+
+
+def conv1x1(x, w, bias=None):
+    """1x1 stride-1 convolution: a product per sample (or one over the gathered batch)."""
+    N, C, H, W = x.shape
+    O = w.shape[0]
+    if H * W >= 128 or N == 1:
+        cols = x.reshape(N, C, H * W).transpose(1, 0, 2)
+    else:
+        cols = np.empty((C, N, H * W), x.dtype)
+        np.copyto(cols, x.reshape(N, C, H * W).transpose(1, 0, 2))
+    return _gemm_nchw(w.reshape(O, C), cols, N, (H, W), x.dtype, bias)
+
+
 def conv_im2col(x, w, stride, padding, dilation, out, bias=None):
     """Strided convolution: im2col, then one GEMM per sample into the NCHW output."""
     N = x.shape[0]
     O = w.shape[0]
-    k = w.shape[2:]
-    cols = im2col(x, k, stride, padding, dilation, out)
-    wm = w.reshape(O, -1)
-    y = np.empty((N, O, out[0] * out[1]), x.dtype)
-
-    def part(lo, hi):
-        for n in range(N):
-            gemm(wm[lo:hi], cols[:, n], y[n, lo:hi])
-        if bias is not None:
-            y[:, lo:hi] += bias[lo:hi].reshape(1, -1, 1)
-    parallel_ranges(O, part, 2.0 * y.size * cols.shape[0])
-    return y.reshape((N, O) + tuple(out))
+    cols = im2col(x, w.shape[2:], stride, padding, dilation, out)
+    return _gemm_nchw(w.reshape(O, -1), cols, N, out, x.dtype, bias)
 
 
 def wgrad_im2col(x, g, k, stride, padding, dilation):

@@ -220,3 +220,12 @@ def parallel_ranges(n: int, fn, flops: float = 1e12) -> None:
             f.result()
     finally:
         _leave()
+
+
+def parallel_elementwise(arr, n: int, fn, elems: int) -> None:
+    """fn(lo, hi) over chunks of range(n) for memory-bound NumPy work on ``elems`` elements (threads
+    pay off from about half a million elements); other backends run fn(0, n) once."""
+    if type(arr) is np.ndarray and _fns:
+        parallel_ranges(n, fn, elems * 64.0)
+    else:
+        fn(0, n)

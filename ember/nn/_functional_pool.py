@@ -6,8 +6,10 @@ import math
 import numpy as np
 
 from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import state as _gs
 from ..ops._function import Function, xp
 from ._conv import _tuple, _windows
+from ._functional_gemm import parallel_elementwise
 
 
 # ---- max / avg pooling ---------------------------------------------------------------------------
@@ -29,38 +31,55 @@ def _pool_geometry(x, k, st, p, d, ceil):
 
 
 class _MaxPool(Function):
+    """Max over windows. The maxima come from a running maximum over the kernel taps (one pass per
+    tap, no window copies); the arg-max tap is tracked only when indices or gradients are wanted."""
     differentiable_outputs = (0,)
 
     @staticmethod
-    def forward(ctx, x, k=(), st=(), p=(), d=(), ceil=False):
+    def forward(ctx, x, k=(), st=(), p=(), d=(), ceil=False, want=2):
+        # want: 0 maxima only, 1 also the arg-max tap (for backward), 2 also torch's flat indices
         m = xp(x)
         nd = len(k)
         out, right = _pool_geometry(x, k, st, p, d, ceil)
         lead = x.ndim - nd
+        S = x.shape[lead:]
         fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         xpad = m.pad(x, ((0, 0),) * lead + tuple((p[i], right[i]) for i in range(nd)),
                      constant_values=fill) if any(p) or any(right) else x
         x4 = xpad.reshape((-1, 1) + xpad.shape[lead:])
         win = _windows(x4, k, st, d, out)  # B, 1, *out, *k
-        K = int(np.prod(k))
-        flat = win.reshape(win.shape[:2 + nd] + (K,))
-        am = flat.argmax(axis=-1)
-        vals = m.take_along_axis(flat, am[..., None], axis=-1)[..., 0]
-        nanm = m.isnan(flat).any(axis=-1) if x.dtype.kind == "f" else None
-        if nanm is not None and nanm.any():  # torch propagates NaN and points at it
-            am = m.where(nanm, m.isnan(flat).argmax(axis=-1), am)
-            vals = m.where(nanm, m.nan, vals)
+        taps = list(np.ndindex(*k))
+        shape = x.shape[:lead] + out
+        ctx.geom = (x.shape, k, st, p, d, out, right)
+        nan_possible = x.dtype.kind == "f" and bool(m.isnan(x).any())
+        if not want and not nan_possible:
+            vals = win[(Ellipsis,) + taps[0]].copy()
+
+            def part(lo, hi):
+                for t in taps[1:]:
+                    m.maximum(vals[lo:hi], win[(slice(lo, hi), Ellipsis) + t], out=vals[lo:hi])
+            parallel_elementwise(x, vals.shape[0], part, vals.size * len(taps))
+            ctx.am = None
+            return vals.reshape(shape), m.empty((0,), np.int64)
+        if nan_possible:
+            am, vals = _argmax_nan(m, win, k, nd)
+        else:
+            vals = win[(Ellipsis,) + taps[0]].copy()
+            am = m.zeros(vals.shape, np.uint8 if len(taps) < 256 else np.int32)
+            for ti, t in enumerate(taps[1:], 1):
+                v = win[(Ellipsis,) + t]
+                upd = v > vals  # strict: the first maximum wins, as in torch
+                m.copyto(vals, v, where=upd)
+                am[upd] = ti
+        ctx.am = am
+        if want < 2:
+            return vals.reshape(shape), m.empty((0,), np.int64)
         # flat input index (torch's return_indices): position inside the unpadded input plane
-        kidx = m.stack(m.unravel_index(am, k), 0) if nd > 1 else am[None]
+        kidx = m.unravel_index(am.astype(np.int64), k) if nd > 1 else (am.astype(np.int64),)
         pos = 0
-        S = x.shape[lead:]
         for i in range(nd):
             o_i = m.arange(out[i]).reshape((1, 1) + tuple(out[i] if j == i else 1 for j in range(nd)))
-            coord = o_i * st[i] + kidx[i] * d[i] - p[i]
-            pos = pos * S[i] + coord
-        ctx.geom = (x.shape, k, st, p, d, out, right)
-        ctx.am = am
-        shape = x.shape[:lead] + out
+            pos = pos * S[i] + (o_i * st[i] + kidx[i] * d[i] - p[i])
         return vals.reshape(shape), pos.reshape(shape).astype(np.int64)
 
     @staticmethod
@@ -72,7 +91,22 @@ class _MaxPool(Function):
         return f"MaxPool{nd}DWithIndicesBackward0"
 
 
+def _argmax_nan(m, win, k, nd):
+    """Arg-max tap and maximum per window, NaN winning (torch propagates NaN and points at it)."""
+    K = int(np.prod(k))
+    flat = win.reshape(win.shape[:2 + nd] + (K,))
+    am = flat.argmax(axis=-1)
+    vals = m.take_along_axis(flat, am[..., None], axis=-1)[..., 0]
+    nanm = m.isnan(flat).any(axis=-1)
+    am = m.where(nanm, m.isnan(flat).argmax(axis=-1), am)
+    vals = m.where(nanm, m.nan, vals).astype(win.dtype)
+    return am, vals
+
+
 class _MaxPoolBackward(Function):
+    """Route each output gradient to its window's arg-max in the (padded) input: a plain scatter
+    when windows do not overlap, a per-position sum (bincount) when they do."""
+
     @staticmethod
     def forward(ctx, g, geom=None, am=None):
         ctx.geom, ctx.am = geom, am
@@ -83,13 +117,22 @@ class _MaxPoolBackward(Function):
         S = shape[lead:]
         padded = tuple(S[i] + p[i] + right[i] for i in range(nd))
         B = int(np.prod(shape[:lead])) if lead else 1
-        gx = m.zeros((B,) + padded, dtype=g.dtype)
-        g2 = g.reshape((B,) + out)
         am2 = am.reshape((B,) + out)
-        for kflat, kidx in enumerate(np.ndindex(*k)):
-            sl = (slice(None),) + tuple(slice(kidx[i] * d[i], kidx[i] * d[i] + (out[i] - 1) * st[i] + 1, st[i])
-                                        for i in range(nd))
-            gx[sl] += m.where(am2 == kflat, g2, 0)
+        kidx = m.unravel_index(am2.astype(np.intp), k) if nd > 1 else (am2.astype(np.intp),)
+        pos = 0  # flat index inside one padded plane
+        for i in range(nd):
+            o_i = m.arange(out[i], dtype=np.intp).reshape(
+                (1,) + tuple(out[i] if j == i else 1 for j in range(nd)))
+            pos = pos * padded[i] + (o_i * st[i] + kidx[i] * d[i])
+        plane = int(np.prod(padded))
+        pos = pos + m.arange(B, dtype=np.intp).reshape((B,) + (1,) * nd) * plane
+        g2 = g.reshape(-1)
+        if all(st[i] >= d[i] * (k[i] - 1) + 1 for i in range(nd)):  # each input in one window at most
+            gx = m.zeros(B * plane, dtype=g.dtype)
+            gx[pos.reshape(-1)] = g2
+        else:
+            gx = m.bincount(pos.reshape(-1), weights=g2, minlength=B * plane).astype(g.dtype)
+        gx = gx.reshape((B,) + padded)
         crop = (slice(None),) + tuple(slice(p[i], p[i] + S[i]) for i in range(nd))
         return m.ascontiguousarray(gx[crop]).reshape(shape)
 
@@ -108,7 +151,8 @@ def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_i
                                f"kernel_size={k[i]} and dilation={d[i]}")
     if input.dim() not in (nd + 1, nd + 2):
         raise RuntimeError(f"max_pool{nd}d: Expected {nd + 1}D or {nd + 2}D input, got {input.dim()}D")
-    vals, idx = _MaxPool.apply(input, k=k, st=st, p=p, d=d, ceil=ceil_mode)
+    want = 2 if return_indices else int(_gs.grad_enabled and input._rg)
+    vals, idx = _MaxPool.apply(input, k=k, st=st, p=p, d=d, ceil=ceil_mode, want=want)
     return (vals, idx) if return_indices else vals
 
 
