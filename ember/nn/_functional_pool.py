@@ -31,55 +31,43 @@ def _pool_geometry(x, k, st, p, d, ceil):
 
 
 class _MaxPool(Function):
-    """Max over windows. The maxima come from a running maximum over the kernel taps (one pass per
-    tap, no window copies); the arg-max tap is tracked only when indices or gradients are wanted."""
+    """Max over windows, one spatial dim at a time (the max is separable): per dim a running
+    maximum over its kernel taps on strided views, no window copies. The arg-max tap per dim (the
+    first maximum, as torch picks) is tracked only when indices or gradients are wanted."""
     differentiable_outputs = (0,)
 
     @staticmethod
     def forward(ctx, x, k=(), st=(), p=(), d=(), ceil=False, want=2):
-        # want: 0 maxima only, 1 also the arg-max tap (for backward), 2 also torch's flat indices
+        # want: 0 maxima only, 1 also the arg-max taps (for backward), 2 also torch's flat indices
         m = xp(x)
         nd = len(k)
         out, right = _pool_geometry(x, k, st, p, d, ceil)
         lead = x.ndim - nd
         S = x.shape[lead:]
-        fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        xpad = m.pad(x, ((0, 0),) * lead + tuple((p[i], right[i]) for i in range(nd)),
-                     constant_values=fill) if any(p) or any(right) else x
-        x4 = xpad.reshape((-1, 1) + xpad.shape[lead:])
-        win = _windows(x4, k, st, d, out)  # B, 1, *out, *k
-        taps = list(np.ndindex(*k))
         shape = x.shape[:lead] + out
         ctx.geom = (x.shape, k, st, p, d, out, right)
-        nan_possible = x.dtype.kind == "f" and bool(m.isnan(x).any())
-        if not want and not nan_possible:
-            vals = win[(Ellipsis,) + taps[0]].copy()
-
-            def part(lo, hi):
-                for t in taps[1:]:
-                    m.maximum(vals[lo:hi], win[(slice(lo, hi), Ellipsis) + t], out=vals[lo:hi])
-            parallel_elementwise(x, vals.shape[0], part, vals.size * len(taps))
-            ctx.am = None
-            return vals.reshape(shape), m.empty((0,), np.int64)
-        if nan_possible:
-            am, vals = _argmax_nan(m, win, k, nd)
+        if any(p) or any(right):
+            fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+            xpad = m.full(x.shape[:lead] + tuple(S[i] + p[i] + right[i] for i in range(nd)), fill, x.dtype)
+            xpad[(Ellipsis,) + tuple(slice(p[i], p[i] + S[i]) for i in range(nd))] = x
         else:
-            vals = win[(Ellipsis,) + taps[0]].copy()
-            am = m.zeros(vals.shape, np.uint8 if len(taps) < 256 else np.int32)
-            for ti, t in enumerate(taps[1:], 1):
-                v = win[(Ellipsis,) + t]
-                upd = v > vals  # strict: the first maximum wins, as in torch
-                m.copyto(vals, v, where=upd)
-                am[upd] = ti
-        ctx.am = am
+            xpad = x
+        A0 = xpad.reshape((-1,) + xpad.shape[lead:])
+        if x.dtype.kind == "f" and bool(m.isnan(x).any()):
+            am, vals = _argmax_nan(m, _windows(A0[:, None], k, st, d, out), k, nd)
+            idx = list(m.unravel_index(am, k)) if nd > 1 else [am]
+            idx = [i.reshape(vals.shape[0:1] + out) for i in idx]
+            vals = vals.reshape(vals.shape[0:1] + out)
+        else:
+            vals, idx = _separable_max(m, A0, k, st, d, out, bool(want))
+        ctx.am = idx
         if want < 2:
             return vals.reshape(shape), m.empty((0,), np.int64)
         # flat input index (torch's return_indices): position inside the unpadded input plane
-        kidx = m.unravel_index(am.astype(np.int64), k) if nd > 1 else (am.astype(np.int64),)
         pos = 0
         for i in range(nd):
-            o_i = m.arange(out[i]).reshape((1, 1) + tuple(out[i] if j == i else 1 for j in range(nd)))
-            pos = pos * S[i] + (o_i * st[i] + kidx[i] * d[i] - p[i])
+            o_i = m.arange(out[i]).reshape((1,) + tuple(out[i] if j == i else 1 for j in range(nd)))
+            pos = pos * S[i] + (o_i * st[i] + idx[i].astype(np.int64) * d[i] - p[i])
         return vals.reshape(shape), pos.reshape(shape).astype(np.int64)
 
     @staticmethod
@@ -89,6 +77,47 @@ class _MaxPool(Function):
     def name(self):
         nd = len(self.geom[1])
         return f"MaxPool{nd}DWithIndicesBackward0"
+
+
+def _separable_max(m, A0, k, st, d, out, track):
+    """Maxima of (B, *padded) over windows and, with track, the first arg-max tap per dim."""
+    nd = len(k)
+    B = A0.shape[0]
+    vals = m.empty((B,) + tuple(out), A0.dtype)
+    idx = [m.empty((B,) + tuple(out), np.uint8 if k[i] < 256 else np.int32) for i in range(nd)] \
+        if track else None
+
+    def part(lo, hi):
+        A = A0[lo:hi]
+        got = {}
+        for i in reversed(range(nd)):
+            ax = 1 + i
+
+            def tap(t, A=A, ax=ax, i=i):
+                return A[(slice(None),) * ax + (slice(t * d[i], t * d[i] + (out[i] - 1) * st[i] + 1, st[i]),)]
+            v = tap(0).copy() if k[i] > 1 else tap(0)
+            for t in range(1, k[i]):
+                m.maximum(v, tap(t), out=v)
+            if track:
+                # first tap equal to the maximum = number of leading taps that differ from it
+                run = tap(0) != v
+                a = run.astype(idx[i].dtype)
+                for t in range(1, k[i] - 1):
+                    run &= tap(t) != v
+                    a += run
+                if got:
+                    sel = (m.arange(out[i]) * st[i]).reshape((1,) * ax + (out[i],) + (1,) * (nd - i - 1)) + \
+                        a.astype(np.intp) * d[i]
+                    for j in got:
+                        got[j] = m.take_along_axis(got[j], sel, axis=ax)
+                got[i] = a
+            A = v
+        vals[lo:hi] = A
+        if track:
+            for j in range(nd):
+                idx[j][lo:hi] = got[j]
+    parallel_elementwise(A0, B, part, vals.size * int(np.prod(k)) * (3 if track else 1))
+    return vals, idx
 
 
 def _argmax_nan(m, win, k, nd):
@@ -105,7 +134,7 @@ def _argmax_nan(m, win, k, nd):
 
 class _MaxPoolBackward(Function):
     """Route each output gradient to its window's arg-max in the (padded) input: a plain scatter
-    when windows do not overlap, a per-position sum (bincount) when they do."""
+    when windows do not overlap, an unbuffered add (ufunc.at) when they do."""
 
     @staticmethod
     def forward(ctx, g, geom=None, am=None):
@@ -117,21 +146,23 @@ class _MaxPoolBackward(Function):
         S = shape[lead:]
         padded = tuple(S[i] + p[i] + right[i] for i in range(nd))
         B = int(np.prod(shape[:lead])) if lead else 1
-        am2 = am.reshape((B,) + out)
-        kidx = m.unravel_index(am2.astype(np.intp), k) if nd > 1 else (am2.astype(np.intp),)
-        pos = 0  # flat index inside one padded plane
-        for i in range(nd):
-            o_i = m.arange(out[i], dtype=np.intp).reshape(
-                (1,) + tuple(out[i] if j == i else 1 for j in range(nd)))
-            pos = pos * padded[i] + (o_i * st[i] + kidx[i] * d[i])
         plane = int(np.prod(padded))
-        pos = pos + m.arange(B, dtype=np.intp).reshape((B,) + (1,) * nd) * plane
+        pos = m.arange(B, dtype=np.intp).reshape((B,) + (1,) * nd) * plane  # flat padded index
+        step = plane
+        for i in range(nd):
+            step //= padded[i]
+            o_i = (m.arange(out[i], dtype=np.intp) * (st[i] * step)).reshape(
+                (1,) + tuple(out[i] if j == i else 1 for j in range(nd)))
+            pos = pos + o_i + am[i].reshape((B,) + out).astype(np.intp) * (d[i] * step)
+        pos = pos.reshape(-1)
         g2 = g.reshape(-1)
+        gx = m.zeros(B * plane, dtype=g.dtype)
         if all(st[i] >= d[i] * (k[i] - 1) + 1 for i in range(nd)):  # each input in one window at most
-            gx = m.zeros(B * plane, dtype=g.dtype)
-            gx[pos.reshape(-1)] = g2
-        else:
-            gx = m.bincount(pos.reshape(-1), weights=g2, minlength=B * plane).astype(g.dtype)
+            gx[pos] = g2
+        elif hasattr(m.add, "at"):
+            m.add.at(gx, pos, g2)
+        else:  # pragma: no cover - backends without ufunc.at
+            gx = m.bincount(pos, weights=g2, minlength=B * plane).astype(g.dtype)
         gx = gx.reshape((B,) + padded)
         crop = (slice(None),) + tuple(slice(p[i], p[i] + S[i]) for i in range(nd))
         return m.ascontiguousarray(gx[crop]).reshape(shape)

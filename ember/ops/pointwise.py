@@ -187,7 +187,7 @@ def _make_unary(name, fwd, bwd, floating):
             r._names = input._names
         return _out(r, out)
 
-    op.__name__ = name
+    op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise {name} (as torch.{name})."
     return op
 
@@ -216,6 +216,16 @@ def _uses(fn, var):
 _g = globals()
 for _name, (_f, _b, _fl) in _UNARY.items():
     _g[_name] = _make_unary(_name, _f, _b, _fl)
+_logit = _g["logit"]
+
+
+def logit(input, eps=None, *, out=None):
+    """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when eps is given."""
+    if eps is not None:
+        input = clamp(input, eps, 1 - eps)
+    return _logit(input, out=out)
+
+
 absolute = _g["abs"]
 negative = _g["neg"]
 arcsin, arccos, arctan = _g["asin"], _g["acos"], _g["atan"]
@@ -227,23 +237,21 @@ def round(input, *, decimals=0, out=None):
     """Round half to even (to ``decimals`` places)."""
     if input._data.dtype.kind in "biu":
         return _out(input.clone(), out)
-    if decimals == 0:
-        return _out(_Round.apply(input), out)
-    s = 10.0 ** decimals
-    return _out(_Round.apply(input * s) / s, out)
+    return _out(_Round.apply(input, decimals=decimals), out)
 
 
 class _Round(Function):
     @staticmethod
-    def forward(ctx, x):
-        return xp(x).round(x)
+    def forward(ctx, x, decimals=0):
+        ctx.decimals = decimals
+        return xp(x).round(x, decimals) if decimals else xp(x).round(x)
 
     @staticmethod
     def backward(ctx, g):
         return g * 0
 
     def name(self):
-        return "RoundBackward0"
+        return "RoundBackward1" if self.__dict__.get("decimals") else "RoundBackward0"
 
 
 # ---- binary ops beyond + - * / ** ---------------------------------------------------------------
@@ -291,7 +299,7 @@ def _bin_fn(name, fwd, bwd, floating=False, save_output=False, torch_name=None):
             r._names = binary_names(a, b)
         return _out(r, out)
 
-    op.__name__ = name
+    op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise {name} with broadcasting (as torch.{name})."
     return op
 
@@ -383,7 +391,7 @@ def _compare(npop, name):
             r._names = binary_names(a, b) if isinstance(b, Tensor) else a._names
         return _out(r, out)
 
-    op.__name__ = name
+    op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise {name} comparison (bool result)."
     return op
 
@@ -416,7 +424,7 @@ def _bitwise(npop, name, logical=False):
         except ValueError:
             raise B.broadcast_error(a.shape, b.shape) from None
 
-    op.__name__ = name
+    op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise {name}."
     return op
 

@@ -302,8 +302,10 @@ def _return_type(name: str, fields=("values", "indices")) -> type:
 
 
 for _n in ("max", "min", "median", "nanmedian", "mode", "kthvalue", "sort", "topk", "cummax",
-           "cummin", "geqrf", "slogdet", "qr", "svd", "eigh", "lu_unpack", "histogram", "frexp"):
+           "cummin", "slogdet", "qr", "svd", "eigh", "histogram", "frexp"):
     _return_type(_n)
+_return_type("geqrf", ("a", "tau"))
+_return_type("lu_unpack", ("P", "L", "U"))
 _return_type("aminmax", ("min", "max"))
 return_types.__all__ = [n for n in vars(return_types) if not n.startswith("_")]
 
