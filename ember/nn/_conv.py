@@ -133,14 +133,19 @@ def _to2d(*arrs):
     return tuple(a[:, :, None] if a is not None and a.ndim == 3 else a for a in arrs)
 
 
-def _shift_pays(C, O, H, W, k, padding, dilation, out) -> bool:
+_SHIFT_MIN_GRID = 8192
+
+
+def _shift_pays(N, C, O, H, W, k, padding, dilation, out) -> bool:
     """Shift-GEMM evaluates (H+ph)*(W+pw) grid positions per sample instead of Ho*Wo; im2col
     instead copies C*kh*kw values per output, which costs roughly 24/O of the product itself.
     Tiny channel counts make the per-tap products too thin for BLAS."""
     if C < 16 or not CG.shift_ok(k, padding, dilation):
         return False
-    waste = (H + padding[0]) * (W + padding[1]) / float(out[0] * out[1]) - 1.0
-    return waste <= 24.0 / O
+    grid = (H + padding[0]) * (W + padding[1])
+    if N * grid < _SHIFT_MIN_GRID:  # small problems: one deep product beats kh*kw shallow ones
+        return False
+    return grid / float(out[0] * out[1]) - 1.0 <= 24.0 / O
 
 
 def conv_forward(x, w, stride, padding, dilation, groups, bias=None):
@@ -161,7 +166,7 @@ def conv_forward(x, w, stride, padding, dilation, groups, bias=None):
     out = tuple(_out_size(x.shape[2 + i], k[i], stride[i], padding[i], dilation[i]) for i in range(2))
     if k == (1, 1) and stride == (1, 1) and padding == (0, 0):
         return CG.conv1x1(x, w, bias)
-    if stride == (1, 1) and _shift_pays(C, O, H, W, k, padding, dilation, out):
+    if stride == (1, 1) and _shift_pays(N, C, O, H, W, k, padding, dilation, out):
         return CG.corr2d(x, CG.conv_taps(w), padding, dilation, bias)
     return CG.conv_im2col(x, w, stride, padding, dilation, out, bias)
 
@@ -183,9 +188,12 @@ def conv_transpose_forward(x, w, stride, padding, dilation, groups, output_paddi
     k = w.shape[2:]
     q = tuple(dilation[i] * (k[i] - 1) - padding[i] for i in range(2))
     if stride == (1, 1) and not any(output_padding) and min(q) >= 0:
+        # a stride-1 transposed convolution is a convolution with the flipped, transposed kernel
         out = (H + 2 * q[0] - dilation[0] * (k[0] - 1), W + 2 * q[1] - dilation[1] * (k[1] - 1))
-        if _shift_pays(Cin, Cout, H, W, k, q, dilation, out):
+        if _shift_pays(N, Cin, Cout, H, W, k, q, dilation, out):
             return CG.corr2d(x, CG.grad_taps(w), q, dilation, bias)
+        wf = xp(w).ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+        return CG.conv_im2col(x, wf, (1, 1), q, dilation, out, bias)
     y = CG.col2im_transpose(x, w, stride, padding, dilation, output_padding)
     if bias is not None:
         y += bias.reshape(1, Cout, 1, 1)
@@ -205,13 +213,13 @@ def weight_grad(a, b, kshape, stride, padding, dilation, groups):
     out = b.shape[2:]
     k = tuple(kshape)
     if k == (1, 1) and stride == (1, 1) and padding == (0, 0) and out == (H, W):
-        am, bm = a.reshape(N, C, H * W), b.reshape(N, O, H * W)
+        am, bm = np.ascontiguousarray(a).reshape(N, C, H * W), np.ascontiguousarray(b).reshape(N, O, H * W)
         gw = xp(a).empty((O, C), a.dtype)
         for n in range(N):
             gemm(bm[n], am[n].T, gw, 0.0 if n == 0 else 1.0)
         return gw.reshape(O, C, 1, 1)
     exact = all(out[i] == _out_size(a.shape[2 + i], k[i], 1, padding[i], dilation[i]) for i in range(2))
-    if stride == (1, 1) and exact and _shift_pays(C, O, H, W, k, padding, dilation, out):
+    if stride == (1, 1) and exact and _shift_pays(N, C, O, H, W, k, padding, dilation, out):
         return CG.conv_s1_backward(a, b, None, k, padding, dilation, False, True)[1]
     return CG.wgrad_im2col(a, b, k, stride, padding, dilation)
 
@@ -224,8 +232,8 @@ def _backward_arrays(x, w, g, stride, padding, dilation, need_x, need_w):
     O = w.shape[0]
     k = w.shape[2:]
     out = g.shape[2:]
-    if k == (1, 1) or not _shift_pays(C, O, H, W, k, padding, dilation, out) or \
-            not _shift_pays(O, C, out[0], out[1], k, tuple(dilation[i] * (k[i] - 1) - padding[i]
+    if k == (1, 1) or not _shift_pays(N, C, O, H, W, k, padding, dilation, out) or \
+            not _shift_pays(N, O, C, out[0], out[1], k, tuple(dilation[i] * (k[i] - 1) - padding[i]
                                                            for i in range(2)), dilation, (H, W)):
         return None
     return CG.conv_s1_backward(x, g, w, k, padding, dilation, need_x, need_w)

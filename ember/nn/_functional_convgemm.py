@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._functional_gemm import gemm, parallel_ranges
+from ._functional_gemm import gemm, parallel_elementwise, parallel_ranges
 
 
 # ---- stride 1: shared-padding layout -------------------------------------------------------------
@@ -46,44 +46,42 @@ def _tail(kh, kw, dh, dw, ph, P, extra=0):
     return max(0, dh * (kh - 1) * P + dw * (kw - 1) - ph * P, extra)
 
 
-def _chunk(rows: int) -> int:
-    """Grid columns per block: the output block and the input slab it reads stay in cache across
-    the kh*kw products (one pass over memory instead of one per tap)."""
-    c = (1 << 19) // max(rows, 1)
-    return 1 << max(11, min(14, c.bit_length() - 1))
+def _rows_per_chunk(rows: int, P: int, C: int, M: int) -> int:
+    """Grid rows per work unit: the output block and the input slab it reads stay in cache across
+    the kh*kw products (one pass over memory instead of one per tap), and there are enough units
+    to share between threads."""
+    cols = max(512, min((1 << 19) // max(M + C, 1), (rows * P) // 8 or 1))
+    return max(1, cols // P)
 
 
-def _corr_rows(X, taps, Y, Q, P, dh, dw):
-    """Y (m, Q) = sum_ij taps[i, j] (m, C) @ X[:, off_ij : off_ij + Q], in cache-sized blocks."""
-    kh, kw, m, C = taps.shape
-    step = _chunk(m + C)
-    for q0 in range(0, Q, step):
-        q1 = min(Q, q0 + step)
+def _corr_crop(X, taps, N, B, P, Ho, Wo, dh, dw, bias=None):
+    """Correlate the layout X with taps over the grid (N*B rows of pitch P) and crop it to
+    (N, M, Ho, Wo), adding a per-channel bias; row blocks are independent work units."""
+    kh, kw, M, C = taps.shape
+    R = N * B
+    Y = np.empty((M, R * P), X.dtype)
+    Y3 = Y.reshape(M, R, P)
+    out = np.empty((N, M, Ho, Wo), X.dtype)
+    b2 = bias.reshape(M, 1, 1) if bias is not None else None
+
+    def part(r0, r1):
+        q0, q1 = r0 * P, r1 * P
         beta = 0.0
         for i in range(kh):
             for j in range(kw):
                 off = i * dh * P + j * dw
                 gemm(taps[i, j], X[:, off + q0:off + q1], Y[:, q0:q1], beta)
                 beta = 1.0
-
-
-def _corr_crop(X, taps, N, B, P, Ho, Wo, dh, dw, bias=None):
-    """Correlate the layout X with taps over the whole grid and crop it to (N, M, Ho, Wo), adding a
-    per-channel bias; split over output channels."""
-    kh, kw, M, C = taps.shape
-    Q = N * B * P
-    Y = np.empty((M, Q), X.dtype)
-    out = np.empty((N, M, Ho, Wo), X.dtype)
-    src = Y.reshape(M, N, B, P)[:, :, :Ho, :Wo].transpose(1, 0, 2, 3)
-    b4 = bias.reshape(1, M, 1, 1) if bias is not None else None
-
-    def part(lo, hi):
-        _corr_rows(X, taps[:, :, lo:hi], Y[lo:hi], Q, P, dh, dw)
-        if b4 is None:
-            np.copyto(out[:, lo:hi], src[:, lo:hi])
-        else:
-            np.add(src[:, lo:hi], b4[:, lo:hi], out=out[:, lo:hi])
-    parallel_ranges(M, part, 2.0 * M * C * kh * kw * Q)
+        for n in range(r0 // B, (r1 - 1) // B + 1):  # samples whose rows meet this block
+            y0, y1 = max(r0 - n * B, 0), min(r1 - n * B, Ho)
+            if y0 < y1:
+                src = Y3[:, n * B + y0:n * B + y1, :Wo]
+                if b2 is None:
+                    np.copyto(out[n, :, y0:y1], src)
+                else:
+                    np.add(src, b2, out=out[n, :, y0:y1])
+    parallel_ranges(R, part, 2.0 * M * C * kh * kw * R * P, grain=_rows_per_chunk(R, P, C, M),
+                    per_thread=1 << 20)
     return out
 
 
@@ -131,19 +129,22 @@ def conv_s1_backward(x, g, w, k, padding, dilation, need_x, need_w):
         X = _layout(x, ph, pw, _tail(kh, kw, dh, dw, ph, P))
         s = qh * P + qw
         Gg = G[:, s:s + Q]  # g on the forward grid; its junk positions are zeros
-        gwt = np.empty((kh, kw, O, C), x.dtype)
+        parts = {}  # one partial sum per work unit, added up in a fixed order
 
-        step = _chunk(O // 2 + C)
-
-        def part(lo, hi):
-            for q0 in range(0, Q, step):
-                q1 = min(Q, q0 + step)
-                for i in range(kh):
-                    for j in range(kw):
-                        off = i * dh * P + j * dw
-                        gemm(Gg[lo:hi, q0:q1], X[:, off + q0:off + q1].T, gwt[i, j, lo:hi],
-                             0.0 if q0 == 0 else 1.0)
-        parallel_ranges(O, part, 2.0 * O * C * kh * kw * Q)
+        def part(r0, r1):
+            q0, q1 = r0 * P, r1 * P
+            acc = np.empty((kh, kw, O, C), x.dtype)
+            for i in range(kh):
+                for j in range(kw):
+                    off = i * dh * P + j * dw
+                    gemm(Gg[:, q0:q1], X[:, off + q0:off + q1].T, acc[i, j])
+            parts[r0] = acc
+        R = N * B
+        parallel_ranges(R, part, 2.0 * O * C * kh * kw * Q, grain=max(1, R // 8), per_thread=1 << 20)
+        keys = sorted(parts)
+        gwt = parts[keys[0]]
+        for key in keys[1:]:
+            gwt += parts[key]
         gw = np.ascontiguousarray(gwt.transpose(2, 3, 0, 1))
     return gx, gw
 
@@ -181,43 +182,57 @@ def im2col(x, k, stride, padding, dilation, out):
     return cols.reshape(C * kh * kw, N, out[0] * out[1])
 
 
+def _col_units(N, P, per=2048):
+    """Split N planes of P columns into work units of about ``per`` columns: (samples per unit,
+    column blocks per sample) — whole samples when planes are narrow."""
+    if P >= per:
+        return 1, -(-P // per)
+    return max(1, per // P), 1
+
+
 def _gemm_nchw(wm, cols, N, out, dtype, bias=None):
-    """y (N, O, P) = wm (O, K) @ cols (K, N, P) per sample (+ bias). Narrow planes (small P) make
-    thin per-sample products, so those run as one product into a channel-major buffer instead."""
+    """y (N, O, P) = wm (O, K) @ cols (K, N, P) per sample (+ bias), in column blocks. Narrow
+    planes run several samples as one product into a channel-major block, then transpose it."""
     O = wm.shape[0]
-    P = cols.shape[2]
+    K, _, P = cols.shape
     y = np.empty((N, O, P), dtype)
-    flops = 2.0 * y.size * cols.shape[0]
-    if P >= 128 or N == 1:
-        def part(lo, hi):
-            for n in range(N):
-                gemm(wm[lo:hi], cols[:, n], y[n, lo:hi])
-            if bias is not None:
-                y[:, lo:hi] += bias[lo:hi].reshape(1, -1, 1)
-    else:
-        ym = np.empty((O, N * P), dtype)
-        cm = cols.reshape(cols.shape[0], N * P)
-        src = ym.reshape(O, N, P).transpose(1, 0, 2)
+    b3 = bias.reshape(1, O, 1) if bias is not None else None
+    spu, nb = _col_units(N, P)
+    if spu == 1:
+        pb = -(-P // nb)
 
         def part(lo, hi):
-            gemm(wm[lo:hi], cm, ym[lo:hi])
-            if bias is None:
-                np.copyto(y[:, lo:hi], src[:, lo:hi])
-            else:
-                np.add(src[:, lo:hi], bias[lo:hi].reshape(1, -1, 1), out=y[:, lo:hi])
-    parallel_ranges(O, part, flops)
+            for u in range(lo, hi):
+                n, b = divmod(u, nb)
+                p0, p1 = b * pb, min(P, (b + 1) * pb)
+                gemm(wm, cols[:, n, p0:p1], y[n, :, p0:p1])
+                if b3 is not None:
+                    y[n, :, p0:p1] += b3[0]
+        parallel_ranges(N * nb, part, 2.0 * y.size * K)
+    else:
+        cm = cols.reshape(K, N * P)
+
+        def part(lo, hi):
+            for n0 in range(lo * spu, min(N, hi * spu), spu):
+                n1 = min(N, n0 + spu)
+                ym = np.empty((O, (n1 - n0) * P), dtype)
+                gemm(wm, cm[:, n0 * P:n1 * P], ym)
+                src = ym.reshape(O, n1 - n0, P).transpose(1, 0, 2)
+                if b3 is None:
+                    np.copyto(y[n0:n1], src)
+                else:
+                    np.add(src, b3, out=y[n0:n1])
+        parallel_ranges(-(-N // spu), part, 2.0 * y.size * K)
     return y.reshape((N, O) + tuple(out))
 
 
 def conv1x1(x, w, bias=None):
-    """1x1 stride-1 convolution: a product per sample (or one over the gathered batch)."""
+    """1x1 stride-1 convolution: a product per sample (or per group of narrow samples)."""
     N, C, H, W = x.shape
     O = w.shape[0]
-    if H * W >= 128 or N == 1:
-        cols = x.reshape(N, C, H * W).transpose(1, 0, 2)
-    else:
-        cols = np.empty((C, N, H * W), x.dtype)
-        np.copyto(cols, x.reshape(N, C, H * W).transpose(1, 0, 2))
+    cols = x.reshape(N, C, H * W).transpose(1, 0, 2)
+    if _col_units(N, H * W)[0] > 1:  # narrow planes: gather samples channel-major once
+        cols = np.ascontiguousarray(cols)
     return _gemm_nchw(w.reshape(O, C), cols, N, (H, W), x.dtype, bias)
 
 
@@ -230,18 +245,30 @@ def conv_im2col(x, w, stride, padding, dilation, out, bias=None):
 
 
 def wgrad_im2col(x, g, k, stride, padding, dilation):
-    """sum_n g[n] (O, P) @ cols[:, n].T (P, C*kh*kw) -> (O, C, kh, kw)."""
+    """sum_n g[n] (O, P) @ cols[:, n].T (P, C*kh*kw) -> (O, C, kh, kw), in column blocks whose
+    partial sums are added in a fixed order."""
     N, C = x.shape[:2]
     O = g.shape[1]
     out = g.shape[2:]
     cols = im2col(x, k, stride, padding, dilation, out)
-    gm = g.reshape(N, O, -1)
-    gw = np.empty((O, C * k[0] * k[1]), x.dtype)
+    K, _, P = cols.shape
+    gm = np.ascontiguousarray(g).reshape(N, O, P)
+    nb = -(-P // 4096)
+    pb = -(-P // nb)
+    parts = {}
 
     def part(lo, hi):
-        for n in range(N):
-            gemm(gm[n, lo:hi], cols[:, n].T, gw[lo:hi], 0.0 if n == 0 else 1.0)
-    parallel_ranges(O, part, 2.0 * gw.size * gm.shape[0] * gm.shape[2])
+        acc = np.empty((O, K), x.dtype)
+        for u in range(lo, hi):
+            n, b = divmod(u, nb)
+            p0, p1 = b * pb, min(P, (b + 1) * pb)
+            gemm(gm[n, :, p0:p1], cols[:, n, p0:p1].T, acc, 0.0 if u == lo else 1.0)
+        parts[lo] = acc
+    parallel_ranges(N * nb, part, 2.0 * O * K * N * P)
+    keys = sorted(parts)
+    gw = parts[keys[0]]
+    for key in keys[1:]:
+        gw += parts[key]
     return gw.reshape((O, C) + tuple(k))
 
 
@@ -257,21 +284,29 @@ def col2im_transpose(x, w, stride, padding, dilation, output_padding):
     fw = (W - 1) * sw + dw * (kw - 1) + 1 + output_padding[1]
     ph, pw = padding
     wm = w.reshape(Cin, Cout * kh * kw).T
-    xm = x.reshape(N, Cin, H * W)
+    xm = np.ascontiguousarray(x).reshape(N, Cin, H * W)
     cols = np.empty((Cout * kh * kw, N, H * W), x.dtype)
     cols6 = cols.reshape(Cout, kh, kw, N, H, W)
     full = np.zeros((Cout, N, fh, fw), x.dtype)
     res = np.empty((N, Cout, fh - 2 * ph, fw - 2 * pw), x.dtype)
-    K = kh * kw
+    P = H * W
+    spu, nb = _col_units(N, P)
+    pb = -(-P // nb)
 
-    def part(lo, hi):  # output channels lo:hi: their columns, scatter-add, crop
-        for n in range(N):
-            gemm(wm[lo * K:hi * K], xm[n], cols[lo * K:hi * K, n])
-        f = full[lo:hi]
-        for i in range(kh):
-            for j in range(kw):
-                f[:, :, i * dh:i * dh + (H - 1) * sh + 1:sh, j * dw:j * dw + (W - 1) * sw + 1:sw] += \
-                    cols6[lo:hi, i, j]
-        np.copyto(res[:, lo:hi], f[:, :, ph:fh - ph, pw:fw - pw].transpose(1, 0, 2, 3))
-    parallel_ranges(Cout, part, 2.0 * cols.size * Cin)
+    def gemms(lo, hi):  # column blocks of the products
+        for u in range(lo, hi):
+            n, b = divmod(u, nb)
+            p0, p1 = b * pb, min(P, (b + 1) * pb)
+            gemm(wm, xm[n, :, p0:p1], cols[:, n, p0:p1])
+    parallel_ranges(N * nb, gemms, 2.0 * cols.size * Cin)
+
+    def scatter(lo, hi):  # (channel, sample) planes: strided adds per tap, then the crop
+        for u in range(lo, hi):
+            c, n = divmod(u, N)
+            f = full[c, n]
+            for i in range(kh):
+                for j in range(kw):
+                    f[i * dh:i * dh + (H - 1) * sh + 1:sh, j * dw:j * dw + (W - 1) * sw + 1:sw] += cols6[c, i, j, n]
+            np.copyto(res[n, c], f[ph:fh - ph, pw:fw - pw])
+    parallel_elementwise(x, Cout * N, scatter, full.size * (kh * kw) // max(sh * sw, 1))
     return res

@@ -9,6 +9,7 @@ larger than its width). Any other backend (CuPy, an unknown BLAS) falls back to 
 from __future__ import annotations
 
 import ctypes
+import itertools
 import os
 import threading
 
@@ -198,21 +199,33 @@ def _leave():
             _set_threads(_sec_saved)
 
 
-def parallel_ranges(n: int, fn, flops: float = 1e12) -> None:
-    """fn(lo, hi) over contiguous chunks of range(n), one per BLAS thread (one chunk when the
-    work is small, BLAS is not ours, or another section is already running)."""
+def parallel_ranges(n: int, fn, flops: float = 1e12, grain: int = 1, per_thread: int = 4) -> None:
+    """fn(lo, hi) over chunks of range(n) (multiples of ``grain``), handed out on demand to the BLAS
+    thread budget: about ``per_thread`` chunks per thread, so a thread slowed down by other load
+    simply takes fewer. One chunk (serial) when the work is small, BLAS is not ours, or another
+    section is already running."""
     T = _budget() if flops >= _MIN_FLOPS else 1
-    T = min(T, n)
+    units = -(-n // grain) if n > 0 else 0
+    T = min(T, units)
     if T <= 1:
         fn(0, n)
         return
-    bounds = [n * i // T for i in range(T + 1)]
+    nch = min(units, T * per_thread)
+    bounds = [min(n, (units * i // nch) * grain) for i in range(nch + 1)]
+    ticket = itertools.count()
+
+    def run():
+        while True:
+            i = next(ticket)
+            if i >= nch:
+                return
+            fn(bounds[i], bounds[i + 1])
     _enter()
     try:
         pool = _executor(T - 1)
-        futs = [pool.submit(fn, bounds[i], bounds[i + 1]) for i in range(1, T)]
+        futs = [pool.submit(run) for _ in range(T - 1)]
         try:
-            fn(bounds[0], bounds[1])
+            run()
         finally:
             for f in futs:
                 f.exception()
