@@ -31,29 +31,10 @@ KNOWN = {
             "type(t.grad_fn).__name__ is the op class ('Mean'), torch gives 'MeanBackward0' "
             "(ember/ops/_function.py)",
     },
-    "06_lstm_sequence.py": {
-        "h_n[0] sum per sample: tensor([ 0.4890,  0.8050, -0.2730,  0.7870], grad_fn=<RoundBackward1>)":
-            "round(decimals=n) is composed of mul/round/div, so its grad_fn is DivBackward0 "
-            "instead of RoundBackward1 (ember/ops/pointwise.py)",
-        "        [-0.0450, -0.0800,  0.0630]], grad_fn=<RoundBackward1>)":
-            "round(decimals=n) grad_fn is DivBackward0, torch: RoundBackward1 (ember/ops/pointwise.py)",
-    },
     "10_module_inference_device.py": {
         "inference_mode: True False torch.Size([2, 1])":
             "Tensor.is_inference() is False for tensors made under torch.inference_mode() "
             "(nothing sets the flag; ember/autograd/grad_mode.py + _tensor.py)",
-    },
-    "14_common_mistakes.py": {
-        "cross_entropy float target shape: RuntimeError: expected target dtype to be Long or Byte, but got Float":
-            "cross_entropy with float targets whose shape differs from the input must take the "
-            "class-index path and reject the dtype (ember/nn/_functional_loss.py)",
-        "cross_entropy int32 target: RuntimeError: expected target dtype to be Long or Byte, but got Int":
-            "cross_entropy/nll_loss accept int32 class targets; torch requires Long (or Byte) "
-            "(ember/nn/_functional_loss.py)",
-        "batchnorm one sample: ValueError: Expected more than 1 value per channel when training, "
-        "got input size torch.Size([1, 3])":
-            "batch_norm's message shows a list where torch shows torch.Size([1, 3]) "
-            "(ember/nn/_functional_norm.py)",
     },
     "16_vision_toolbox.py": {
         "resize tensor antialias: (3, 24, 32) torch.uint8 sum=331108.00":

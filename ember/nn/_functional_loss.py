@@ -107,8 +107,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if unbatched:
         input = input.unsqueeze(0)
         target = target.unsqueeze(0)
-    if target.is_floating_point():
-        raise RuntimeError(f"expected scalar type Long but found {P._type_word(target.dtype)}")
+    if target.dtype.name not in ("int64", "uint8"):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {P._type_word(target.dtype)}")
     if input.shape[0] != target.shape[0]:
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
                          f"({target.shape[0]}).")
@@ -141,7 +141,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     cdim = 1 if input.dim() > 1 else 0
     logp = log_softmax(input, cdim)
     C = input.shape[cdim]
-    if target.is_floating_point():  # class probabilities
+    if target.is_floating_point() and target.shape == input.shape:  # class probabilities
         if label_smoothing > 0:
             target = target * (1 - label_smoothing) + label_smoothing / C
         wl = logp if weight is None else logp * weight.reshape((-1,) + (1,) * (input.dim() - 2) if cdim else (-1,))

@@ -161,7 +161,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     n = input.numel() // input.shape[1]
     if training and n <= 1:
         raise ValueError("Expected more than 1 value per channel when training, got input size "
-                         f"{list(input.shape)}")
+                         f"{input.shape}")
     if _fusable(input, weight, bias, running_mean, running_var) and input.numel() and \
             (training or (running_mean is not None and running_var is not None)):
         return _batch_norm_fused(input, running_mean, running_var, weight, bias, training, momentum, eps, n)
