@@ -133,7 +133,7 @@ def _to2d(*arrs):
     return tuple(a[:, :, None] if a is not None and a.ndim == 3 else a for a in arrs)
 
 
-_SHIFT_MIN_GRID = 8192
+_SHIFT_MIN_WORK = 3e7
 
 
 def _shift_pays(N, C, O, H, W, k, padding, dilation, out) -> bool:
@@ -143,8 +143,8 @@ def _shift_pays(N, C, O, H, W, k, padding, dilation, out) -> bool:
     if C < 16 or not CG.shift_ok(k, padding, dilation):
         return False
     grid = (H + padding[0]) * (W + padding[1])
-    if N * grid < _SHIFT_MIN_GRID:  # small problems: one deep product beats kh*kw shallow ones
-        return False
+    if O >= 32 and N * grid * C * O < _SHIFT_MIN_WORK:
+        return False  # small problems: one deep product beats kh*kw shallow ones
     return grid / float(out[0] * out[1]) - 1.0 <= 24.0 / O
 
 

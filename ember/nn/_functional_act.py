@@ -98,7 +98,39 @@ def relu(input, inplace=False):
             input._bump_version()
             return input
         return input.relu_()
+    if input._data.dtype.kind == "f" and input._names is None:
+        return _ReLU.apply(input)
     return P.relu(input)
+
+
+class _ReLU(Function):
+    """max(x, 0) for floating tensors; the backward masks by the saved output on arrays unless a
+    second derivative is being recorded."""
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, x):
+        m = xp(x)
+        y = m.empty_like(x) if x.flags.c_contiguous else None
+        if y is None or not x.ndim:
+            return m.maximum(x, 0)
+        xf, yf = x.reshape(-1), y.reshape(-1)
+
+        def part(lo, hi):
+            m.maximum(xf[lo:hi], 0, out=yf[lo:hi])
+        parallel_elementwise(x, xf.shape[0], part, x.size)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y = ctx.output
+        if not _gs.grad_enabled:
+            gd, yd = g._data, y._data
+            return _wrap(xp(gd).where(yd > 0, gd, 0).astype(gd.dtype, copy=False))
+        return g * (y > 0)
+
+    def name(self):
+        return "ReluBackward0"
 
 
 def relu6(input, inplace=False):
@@ -316,26 +348,35 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
 
 # ---- linear, bilinear, embedding, one_hot ---------------------------------------------------------
 class _Linear(Function):
+    """x @ w.T (+ b, added in place into the fresh product: torch's addmm)."""
     save = (0, 1)
 
     @staticmethod
     def forward(ctx, x, w, b=None):
         y = x @ w.T
+        if b is not None:
+            y += b
         return y
 
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
-        gx = g.matmul(w) if ctx.needs_input_grad[0] else None
+        needs = ctx.needs_input_grad
+        gx = g.matmul(w) if needs[0] else None
         gw = None
-        if ctx.needs_input_grad[1]:
+        if needs[1]:
             g2 = g.reshape(-1, g.shape[-1]) if g.dim() != 2 else g
             x2 = x.reshape(-1, x.shape[-1]) if x.dim() != 2 else x
             gw = g2.t().matmul(x2)
+        if len(needs) == 3:
+            gb = None
+            if needs[2]:
+                gb = g.sum(0) if g.dim() == 2 else g.reshape(-1, g.shape[-1]).sum(0)
+            return gx, gw, gb
         return gx, gw
 
     def name(self):
-        return "MmBackward0"
+        return "AddmmBackward0" if len(self.needs_input_grad) == 3 else "MmBackward0"
 
 
 def linear(input, weight, bias=None):
@@ -349,6 +390,9 @@ def linear(input, weight, bias=None):
                            f"and {P._type_word(weight.dtype)}")
     if weight.dim() == 1:
         y = (input * weight).sum(-1)
+    elif bias is not None and bias.dtype is input.dtype and bias.dim() == 1 and \
+            bias.shape[0] == weight.shape[0] and input.dim() >= 2:
+        return _Linear.apply(input, weight, bias)
     else:
         y = _Linear.apply(input, weight)
     if bias is not None:
