@@ -1,7 +1,12 @@
-"""Convolution for 1, 2 and 3 spatial dims: im2col windows (as_strided) + one matmul per group.
+"""Convolution for 1, 2 and 3 spatial dims: the autograd ops and the choice of algorithm.
 
 conv's input-gradient is a transposed convolution and vice versa, so each op's backward is the
 other op (both written here); weight gradients contract input windows with the output gradient.
+NumPy float32/float64 1-D and 2-D convolutions without groups run the BLAS-direct kernels of
+``_functional_convgemm`` (shift-GEMM for stride 1, im2col/col2im otherwise, 1x1 as plain products);
+everything else (CuPy, groups, 3-D, other dtypes) uses the generic im2col-per-group code below.
+When no second derivative is being recorded, a stride-1 backward computes both gradients on
+arrays at once, sharing one buffer of the output gradient.
 """
 from __future__ import annotations
 

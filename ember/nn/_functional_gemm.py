@@ -166,6 +166,20 @@ _sec_depth = 0
 _sec_saved = 1
 
 
+def _after_fork_in_child():
+    """A fork taken while another thread was inside a section: the child has no such thread."""
+    global _sec_lock, _sec_depth, _pool, _pool_key
+    _sec_lock = threading.Lock()
+    if _sec_depth and _set_threads is not None:
+        _set_threads(_sec_saved)
+    _sec_depth = 0
+    _pool = _pool_key = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def _budget() -> int:
     if _get_threads is None:
         return 1
