@@ -60,20 +60,9 @@ class Adam(Optimizer):
             eps = float(group["eps"])
             wd = float(group["weight_decay"])
             amsgrad = group["amsgrad"]
-            maximize = group["maximize"]
             decoupled = group.get("decoupled_weight_decay", False)
-            for p in group["params"]:
-                gt = p.grad
-                if gt is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = self._step_tensor()
-                    state["exp_avg"] = zeros_state(p)
-                    state["exp_avg_sq"] = zeros_state(p)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = zeros_state(p)
-                g = -gt._data if maximize else gt._data
+            bufs = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if amsgrad else ("exp_avg", "exp_avg_sq")
+            for p, state, g in self._each_grad(group, *bufs):
                 step = _step_count(state)
                 g = _grad_with_decay(p, g, wd, lr, decoupled)
                 m = state["exp_avg"]._data
@@ -146,16 +135,7 @@ class Adamax(Optimizer):
             beta1, beta2 = group["betas"]
             eps = float(group["eps"])
             wd = float(group["weight_decay"])
-            for p in group["params"]:
-                gt = p.grad
-                if gt is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = self._step_tensor()
-                    state["exp_avg"] = zeros_state(p)
-                    state["exp_inf"] = zeros_state(p)
-                g = -gt._data if group["maximize"] else gt._data
+            for p, state, g in self._each_grad(group, "exp_avg", "exp_inf"):
                 step = _step_count(state)
                 g = _grad_with_decay(p, g, wd, lr, False)
                 m = state["exp_avg"]._data
@@ -195,17 +175,8 @@ class NAdam(Optimizer):
             eps = float(group["eps"])
             wd = float(group["weight_decay"])
             md = float(group["momentum_decay"])
-            for p in group["params"]:
-                gt = p.grad
-                if gt is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = self._step_tensor()
-                    state["mu_product"] = self._step_tensor(1.0)
-                    state["exp_avg"] = zeros_state(p)
-                    state["exp_avg_sq"] = zeros_state(p)
-                g = -gt._data if group["maximize"] else gt._data
+            for p, state, g in self._each_grad(group, "exp_avg", "exp_avg_sq",
+                                               extra={"mu_product": lambda p: self._step_tensor(1.0)}):
                 step = _step_count(state)
                 bc2 = 1.0 - beta2 ** step
                 g = _grad_with_decay(p, g, wd, lr, group["decoupled_weight_decay"])
@@ -253,16 +224,7 @@ class RAdam(Optimizer):
             beta1, beta2 = group["betas"]
             eps = float(group["eps"])
             wd = float(group["weight_decay"])
-            for p in group["params"]:
-                gt = p.grad
-                if gt is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = self._step_tensor()
-                    state["exp_avg"] = zeros_state(p)
-                    state["exp_avg_sq"] = zeros_state(p)
-                g = -gt._data if group["maximize"] else gt._data
+            for p, state, g in self._each_grad(group, "exp_avg", "exp_avg_sq"):
                 step = _step_count(state)
                 g = _grad_with_decay(p, g, wd, lr, group["decoupled_weight_decay"])
                 m = state["exp_avg"]._data

@@ -83,17 +83,8 @@ class Adadelta(Optimizer):
             rho = float(group["rho"])
             eps = float(group["eps"])
             wd = float(group["weight_decay"])
-            for p in group["params"]:
-                gt = p.grad
-                if gt is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = self._step_tensor()
-                    state["square_avg"] = zeros_state(p)
-                    state["acc_delta"] = zeros_state(p)
+            for p, state, g in self._each_grad(group, "square_avg", "acc_delta"):
                 _step_count(state)
-                g = -gt._data if group["maximize"] else gt._data
                 if wd != 0:
                     g = g + p._data * wd
                 sq = state["square_avg"]._data
@@ -138,20 +129,10 @@ class RMSprop(Optimizer):
             wd = float(group["weight_decay"])
             mom = float(group["momentum"])
             centered = group["centered"]
-            for p in group["params"]:
-                gt = p.grad
-                if gt is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = self._step_tensor()
-                    state["square_avg"] = zeros_state(p)
-                    if mom > 0:
-                        state["momentum_buffer"] = zeros_state(p)
-                    if centered:
-                        state["grad_avg"] = zeros_state(p)
+            bufs = ("square_avg",) + (("momentum_buffer",) if mom > 0 else ()) + \
+                (("grad_avg",) if centered else ())
+            for p, state, g in self._each_grad(group, *bufs):
                 _step_count(state)
-                g = -gt._data if group["maximize"] else gt._data
                 if wd != 0:
                     g = g + p._data * wd
                 sq = state["square_avg"]._data

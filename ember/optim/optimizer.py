@@ -331,6 +331,27 @@ class Optimizer:
         with enable_grad():
             return closure()
 
+    def _each_grad(self, group, *buffers, extra=None):
+        """(param, state, grad array) for each param of group with a grad; a new state gets a step
+        counter, then ``extra`` (name -> factory(param)), then zeroed buffers by name (torch's key
+        order); the grad is negated
+        under ``maximize``."""
+        from ._algos import zeros_state
+        maximize = group.get("maximize", False)
+        for p in group["params"]:
+            gt = p.grad
+            if gt is None:
+                continue
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = self._step_tensor()
+                if extra:
+                    for name, make in extra.items():
+                        state[name] = make(p)
+                for name in buffers:
+                    state[name] = zeros_state(p)
+            yield p, state, (-gt._data if maximize else gt._data)
+
     @staticmethod
     def _step_tensor(value: float = 0.0) -> Tensor:
         """The per-parameter step counter (a 0-dim tensor of torch's scalar dtype)."""
