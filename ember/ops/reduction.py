@@ -448,14 +448,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if dtype is not None and input.dtype is not dtype:
         input = input.to(dtype)
     cnt = input.isnan().logical_not().sum(dim, keepdim)
-    return _o(fix0(nansum(input, dim, keepdim) / cnt), out)
-
-
-def fix0(r: Tensor) -> Tensor:
-    """Keep a 0-dim result's data an array (core binary ops may hand back a NumPy scalar)."""
-    if isinstance(r._data, np.generic):
-        r._data = np.asarray(r._data)
-    return r
+    return _o(nansum(input, dim, keepdim) / cnt, out)
 
 
 # ---- prod ----------------------------------------------------------------------------------------

@@ -35,14 +35,7 @@ _NOCTX = _NoCtx()
 
 def _fast_view(input: Tensor, arr) -> Tensor:
     """Wrap arr as a view of input without recording a graph (the no-grad path of view ops)."""
-    r = _wrap(arr)
-    base = input._base if input._base is not None else input
-    vc = base._vc
-    if vc is None:
-        vc = base._vc = [0]
-    r._base = base
-    r._vc = vc
-    return r
+    return _as_view(_wrap(arr), input)
 
 
 def _no_grad_for(t: Tensor) -> bool:
