@@ -39,6 +39,8 @@ from .ops.reduction import sum  # noqa: E402
 from .ops.shape import *  # noqa: E402,F401,F403
 from .ops.conversion import clone  # noqa: E402
 from .ops import named as _named  # noqa: E402,F401  (refine_names, rename, align_as, ...)
+from ._memory import tune_heap as _tune_heap  # noqa: E402
+_tune_heap()
 from ._threads import get_num_threads, set_num_threads, get_num_interop_threads, set_num_interop_threads  # noqa: E402
 from . import cuda, backends  # noqa: E402
 

@@ -10,6 +10,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import state as _gs
 from ..ops import pointwise as P
 from ..ops._function import Function, xp
+from ..ops._kernels import relu_into
 from ._functional_gemm import parallel_elementwise
 
 
@@ -91,7 +92,7 @@ def relu(input, inplace=False):
                 flat = d.reshape(-1)
 
                 def part(lo, hi):
-                    m.maximum(flat[lo:hi], 0, out=flat[lo:hi])
+                    relu_into(flat[lo:hi], flat[lo:hi]) if m is np else m.maximum(flat[lo:hi], 0, out=flat[lo:hi])
                 parallel_elementwise(d, flat.shape[0], part, d.size)
             else:
                 m.maximum(d, 0, out=d)
@@ -117,7 +118,7 @@ class _ReLU(Function):
         xf, yf = x.reshape(-1), y.reshape(-1)
 
         def part(lo, hi):
-            m.maximum(xf[lo:hi], 0, out=yf[lo:hi])
+            relu_into(xf[lo:hi], yf[lo:hi]) if m is np else m.maximum(xf[lo:hi], 0, out=yf[lo:hi])
         parallel_elementwise(x, xf.shape[0], part, x.size)
         return y
 
@@ -126,7 +127,16 @@ class _ReLU(Function):
         y = ctx.output
         if not _gs.grad_enabled:
             gd, yd = g._data, y._data
-            return _wrap(xp(gd).where(yd > 0, gd, 0).astype(gd.dtype, copy=False))
+            m = xp(gd)
+            if gd.dtype == yd.dtype and gd.flags.c_contiguous and yd.flags.c_contiguous and gd.shape == yd.shape:
+                gi = m.empty(gd.shape, gd.dtype)
+                gf, yf, of = gd.reshape(-1), yd.reshape(-1), gi.reshape(-1)
+
+                def part(lo, hi):
+                    m.multiply(gf[lo:hi], m.greater(yf[lo:hi], 0), out=of[lo:hi])
+                parallel_elementwise(gd, gf.shape[0], part, gd.size)
+                return _wrap(gi)
+            return _wrap(m.multiply(gd, yd > 0).astype(gd.dtype, copy=False))
         return g * (y > 0)
 
     def name(self):

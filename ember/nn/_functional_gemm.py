@@ -159,21 +159,65 @@ def _module_of(arr):
 # degrades gracefully to the single-threaded time. OpenBLAS is set to one thread only while such a
 # section runs, so other NumPy work keeps its usual threading.
 _MIN_FLOPS = 3e7  # below this a thread hand-off costs more than it saves
-_pool = None
-_pool_key = None
+_team = None
+_team_key = None
 _sec_lock = threading.Lock()
 _sec_depth = 0
 _sec_saved = 1
 
 
+class _Team:
+    """Persistent helper threads, each parked on its own lock: starting a job is one lock release
+    per helper and joining is one acquire, about half the round trip of a ThreadPoolExecutor's
+    future (the hand-off is paid by every convolution, norm and activation of a network)."""
+
+    def __init__(self, n: int):
+        self.job = None
+        self.errors = []
+        self.busy = threading.Lock()  # one job at a time; a second caller runs serially
+        self.go, self.done = [], []
+        for i in range(n):
+            go, done = threading.Lock(), threading.Lock()
+            go.acquire()
+            done.acquire()
+            self.go.append(go)
+            self.done.append(done)
+            threading.Thread(target=self._loop, args=(go, done), daemon=True,
+                             name=f"ember-nn-{i}").start()
+
+    def _loop(self, go, done):
+        while True:
+            go.acquire()
+            try:
+                self.job()
+            except BaseException as e:  # re-raised in the caller's thread
+                self.errors.append(e)
+            done.release()
+
+    def run(self, helpers: int, job) -> None:
+        """job() on ``helpers`` helper threads and in the caller; returns when all have finished."""
+        self.job = job
+        self.errors = []
+        for i in range(helpers):
+            self.go[i].release()
+        try:
+            job()
+        finally:
+            for i in range(helpers):
+                self.done[i].acquire()
+            self.job = None
+        if self.errors:
+            raise self.errors[0]
+
+
 def _after_fork_in_child():
     """A fork taken while another thread was inside a section: the child has no such thread."""
-    global _sec_lock, _sec_depth, _pool, _pool_key
+    global _sec_lock, _sec_depth, _team, _team_key
     _sec_lock = threading.Lock()
     if _sec_depth and _set_threads is not None:
         _set_threads(_sec_saved)
     _sec_depth = 0
-    _pool = _pool_key = None
+    _team = _team_key = None
 
 
 if hasattr(os, "register_at_fork"):
@@ -186,14 +230,13 @@ def _budget() -> int:
     return int(_get_threads())
 
 
-def _executor(n):
-    global _pool, _pool_key
+def _get_team(n):
+    global _team, _team_key
     key = (os.getpid(), n)
-    if _pool is None or _pool_key != key:  # new process after fork(): the old threads are gone
-        from concurrent.futures import ThreadPoolExecutor
-        _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="ember-nn")
-        _pool_key = key
-    return _pool
+    if _team is None or _team_key != key:  # new process after fork(): the old threads are gone
+        _team = _Team(n)
+        _team_key = key
+    return _team
 
 
 def _enter():
@@ -224,29 +267,28 @@ def parallel_ranges(n: int, fn, flops: float = 1e12, grain: int = 1, per_thread:
     if T <= 1:
         fn(0, n)
         return
-    nch = min(units, T * per_thread)
-    bounds = [min(n, (units * i // nch) * grain) for i in range(nch + 1)]
-    ticket = itertools.count()
-
-    def run():
-        while True:
-            i = next(ticket)
-            if i >= nch:
-                return
-            fn(bounds[i], bounds[i + 1])
-    _enter()
+    team = _get_team(T - 1)
+    if not team.busy.acquire(blocking=False):  # another Python thread is using the helpers
+        fn(0, n)
+        return
     try:
-        pool = _executor(T - 1)
-        futs = [pool.submit(run) for _ in range(T - 1)]
+        nch = min(units, T * per_thread)
+        bounds = [min(n, (units * i // nch) * grain) for i in range(nch + 1)]
+        ticket = itertools.count()
+
+        def run():
+            while True:
+                i = next(ticket)
+                if i >= nch:
+                    return
+                fn(bounds[i], bounds[i + 1])
+        _enter()
         try:
-            run()
+            team.run(T - 1, run)
         finally:
-            for f in futs:
-                f.exception()
-        for f in futs:
-            f.result()
+            _leave()
     finally:
-        _leave()
+        team.busy.release()
 
 
 def parallel_elementwise(arr, n: int, fn, elems: int) -> None:
