@@ -1,34 +1,30 @@
-"""Thread control: set_num_threads/get_num_threads drive the BLAS pool through threadpoolctl."""
+"""Thread control: set_num_threads/get_num_threads size ember's CPU thread team (``_blas``).
+
+ember keeps NumPy's OpenBLAS single-threaded and splits products, convolutions and large
+elementwise kernels over its own threads; where NumPy's BLAS is not an OpenBLAS ember can drive,
+the limit goes to that BLAS through threadpoolctl instead.
+"""
 from __future__ import annotations
 
-import os
-
 _limiter = None
-_num_threads = None
 
 
 def get_num_threads() -> int:
-    """Threads used by BLAS-backed ops."""
-    if _num_threads is not None:
-        return _num_threads
-    try:
-        from threadpoolctl import threadpool_info
-        info = [p["num_threads"] for p in threadpool_info() if p.get("user_api") == "blas"]
-        if info:
-            return max(info)
-    except Exception:
-        pass
-    return os.cpu_count() or 1
+    """Threads used by ember's CPU kernels."""
+    from . import _blas
+    return _blas.get_threads()
 
 
 def set_num_threads(n: int) -> None:
-    """Limit BLAS to n threads (process-wide)."""
-    global _limiter, _num_threads
-    if not isinstance(n, int) or n < 1:
+    """Use n threads for ember's CPU kernels (process-wide)."""
+    global _limiter
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise RuntimeError(f"set_num_threads expects a positive integer, but got {n}")
-    from threadpoolctl import threadpool_limits
-    _limiter = threadpool_limits(limits=n, user_api="blas")
-    _num_threads = n
+    from . import _blas
+    _blas.set_threads(n)
+    if _blas._set_threads is None:
+        from threadpoolctl import threadpool_limits
+        _limiter = threadpool_limits(limits=n, user_api="blas")
 
 
 def get_num_interop_threads() -> int:

@@ -16,7 +16,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import state as _grad_state
 from ..ops._function import Function, xp
 from . import _functional_convgemm as CG
-from ._functional_gemm import gemm, has_blas
+from .._blas import gemm, has_blas
 
 
 def _windows(x, k, stride, dilation, out):

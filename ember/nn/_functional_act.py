@@ -11,7 +11,7 @@ from ..autograd.grad_mode import state as _gs
 from ..ops import pointwise as P
 from ..ops._function import Function, xp
 from ..ops._kernels import relu_into
-from ._functional_gemm import parallel_elementwise
+from .._blas import matmul, parallel_elementwise
 
 
 # ---- softmax family: forward on arrays (max-shifted), backward in ember ops --------------------
@@ -363,7 +363,7 @@ class _Linear(Function):
 
     @staticmethod
     def forward(ctx, x, w, b=None):
-        y = x @ w.T
+        y = matmul(x, w.T) if x.ndim == 2 else x @ w.T
         if b is not None:
             y += b
         return y

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._functional_gemm import gemm, parallel_elementwise, parallel_ranges
+from .._blas import gemm, parallel_elementwise, parallel_ranges
 
 
 # ---- stride 1: shared-padding layout -------------------------------------------------------------

@@ -5,7 +5,7 @@ from .._tensor import _wrap
 from ..autograd.grad_mode import no_grad, state as _gs
 from ..ops import pointwise as P
 from ..ops._function import Function, xp
-from ._functional_gemm import parallel_elementwise
+from .._blas import parallel_elementwise
 
 
 def _bshape(x, c_dim=1):

@@ -9,7 +9,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import state as _gs
 from ..ops._function import Function, xp
 from ._conv import _tuple, _windows
-from ._functional_gemm import parallel_elementwise
+from .._blas import parallel_elementwise
 
 
 # ---- max / avg pooling ---------------------------------------------------------------------------

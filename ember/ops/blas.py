@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _dtype as D
+from .. import _blas, _dtype as D
 from .._tensor import Tensor, _wrap, register_methods
 from ._function import Function, sum_to_shape, xp
 
@@ -41,7 +41,7 @@ def _raw_matmul(a, b):
     if a.dtype.kind == "f" and a.dtype.itemsize == 2 or a.dtype == D.bfloat16.np:
         # half types accumulate in float32, as torch's CPU kernels do
         return m.asarray(m.matmul(a.astype(np.float32), b.astype(np.float32))).astype(a.dtype)
-    r = m.matmul(a, b)
+    r = _blas.matmul(a, b)
     return r if r.__class__ is a.__class__ else m.asarray(r)
 
 

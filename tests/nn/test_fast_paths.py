@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import ember
-from ember.nn import _conv, _functional_gemm as G
+from ember import _blas as G
+from ember.nn import _conv
 from tests._oracle import requires_torch, torch
 
 pytestmark = requires_torch

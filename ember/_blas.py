@@ -1,10 +1,16 @@
-"""GEMM with an accumulating ``beta`` and arbitrary leading dimensions, for NumPy arrays.
+"""BLAS-direct matrix products and ember's CPU thread team, for NumPy arrays.
 
 ``numpy.matmul`` always overwrites its output and copies operands whose rows are not packed, so a
 convolution written as a sum of shifted matrix products would pay an extra pass over the output
 per term. NumPy's own OpenBLAS exports ``cblas_?gemm``; calling it through ctypes lets one product
 add into an existing output (``beta=1``) and read a matrix straight out of a larger buffer (``lda``
 larger than its width). Any other backend (CuPy, an unknown BLAS) falls back to ``matmul``.
+
+Threads: once ember first uses BLAS it sets OpenBLAS to one thread and parallelises its own work
+(products, convolutions, norms, activations) on a team of persistent threads, one slab per thread
+(``parallel_ranges``). OpenBLAS's threads busy-wait for a while after each threaded call; sharing
+the cores with a second pool that way made every convolution that followed a Linear layer up to
+1.5x slower. ``ember.set_num_threads`` sizes the team (default: OpenBLAS's own default count).
 """
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ import numpy as np
 _lib_lock = threading.Lock()
 _fns = None  # {np.dtype: ctypes function} once probed; {} when no usable BLAS was found
 _get_threads = _set_threads = None  # OpenBLAS's thread-count controls, when found
+_threads = None  # the team's size (ember.set_num_threads); None until set or probed
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 
@@ -72,6 +79,10 @@ def _bind_thread_controls(lib, pre, suffix):
         s.argtypes = [ctypes.c_int]
         s.restype = None
         _get_threads, _set_threads = g, s
+        global _threads
+        if _threads is None:
+            _threads = max(1, int(g()))
+        s(1)
 
 
 def _selftest(fns) -> bool:
@@ -147,23 +158,19 @@ def gemm(a, b, c, beta: float = 0.0, alpha: float = 1.0) -> None:
 
 
 def _module_of(arr):
-    from ..ops._function import xp
+    from .ops._function import xp
     return xp(arr)
 
 
 # ---- splitting work over threads ------------------------------------------------------------------
-# OpenBLAS's own threads synchronise several times inside every product; when the machine has more
-# runnable threads than cores each of those waits can cost a scheduler time slice, so a convolution
-# made of many products slows down several-fold. Splitting the *output rows* between our own
-# threads, each running single-threaded BLAS on an independent slab, needs one join per call and
-# degrades gracefully to the single-threaded time. OpenBLAS is set to one thread only while such a
-# section runs, so other NumPy work keeps its usual threading.
+# OpenBLAS's own threads synchronise several times inside every product and busy-wait between
+# calls; when the machine has more runnable threads than cores each of those waits can cost a
+# scheduler time slice. Splitting the *output rows* between our own threads, each running
+# single-threaded BLAS on an independent slab, needs one join per call and degrades gracefully to
+# the single-threaded time.
 _MIN_FLOPS = 3e7  # below this a thread hand-off costs more than it saves
 _team = None
 _team_key = None
-_sec_lock = threading.Lock()
-_sec_depth = 0
-_sec_saved = 1
 
 
 class _Team:
@@ -212,11 +219,7 @@ class _Team:
 
 def _after_fork_in_child():
     """A fork taken while another thread was inside a section: the child has no such thread."""
-    global _sec_lock, _sec_depth, _team, _team_key
-    _sec_lock = threading.Lock()
-    if _sec_depth and _set_threads is not None:
-        _set_threads(_sec_saved)
-    _sec_depth = 0
+    global _team, _team_key
     _team = _team_key = None
 
 
@@ -225,35 +228,37 @@ if hasattr(os, "register_at_fork"):
 
 
 def _budget() -> int:
-    if _get_threads is None:
+    """Threads ember's kernels may use (1 when NumPy's BLAS is not one ember can drive)."""
+    if _fns is None:
+        _blas(np.dtype(np.float32))
+    if _set_threads is None:
         return 1
-    return int(_get_threads())
+    return _threads
+
+
+def get_threads() -> int:
+    """The team size that ember.get_num_threads reports."""
+    if _threads is None:
+        _blas(np.dtype(np.float32))
+    if _threads is None:  # no OpenBLAS to drive: NumPy's BLAS threads itself
+        return os.cpu_count() or 1
+    return _threads
+
+
+def set_threads(n: int) -> None:
+    """Size the team (ember.set_num_threads); OpenBLAS itself stays single-threaded."""
+    global _threads
+    _blas(np.dtype(np.float32))
+    _threads = int(n)
 
 
 def _get_team(n):
     global _team, _team_key
-    key = (os.getpid(), n)
-    if _team is None or _team_key != key:  # new process after fork(): the old threads are gone
+    pid = os.getpid()
+    if _team is None or _team_key != pid or len(_team.go) < n:  # after fork() the threads are gone
         _team = _Team(n)
-        _team_key = key
+        _team_key = pid
     return _team
-
-
-def _enter():
-    global _sec_depth, _sec_saved
-    with _sec_lock:
-        if _sec_depth == 0:
-            _sec_saved = int(_get_threads())
-            _set_threads(1)
-        _sec_depth += 1
-
-
-def _leave():
-    global _sec_depth
-    with _sec_lock:
-        _sec_depth -= 1
-        if _sec_depth == 0:
-            _set_threads(_sec_saved)
 
 
 def parallel_ranges(n: int, fn, flops: float = 1e12, grain: int = 1, per_thread: int = 4) -> None:
@@ -282,11 +287,7 @@ def parallel_ranges(n: int, fn, flops: float = 1e12, grain: int = 1, per_thread:
                 if i >= nch:
                     return
                 fn(bounds[i], bounds[i + 1])
-        _enter()
-        try:
-            team.run(T - 1, run)
-        finally:
-            _leave()
+        team.run(T - 1, run)
     finally:
         team.busy.release()
 
@@ -298,3 +299,29 @@ def parallel_elementwise(arr, n: int, fn, elems: int) -> None:
         parallel_ranges(n, fn, elems * 64.0)
     else:
         fn(0, n)
+
+
+# ---- products on the team -----------------------------------------------------------------------------
+_THREAD_MNK = 1 << 18  # OpenBLAS itself runs smaller products on one thread
+
+
+def matmul(a, b):
+    """a @ b for backend arrays: large float32/float64 2-D NumPy products run as row (or column)
+    slabs on ember's team; everything else is ``matmul`` of the array module."""
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim == 2 and \
+            a.dtype == b.dtype and a.dtype.kind == "f" and a.shape[1] == b.shape[0]:
+        M, K = a.shape
+        N = b.shape[1]
+        if M * N * K >= _THREAD_MNK and _blas(a.dtype) is not None and _budget() > 1:
+            out = np.empty((M, N), a.dtype)
+            if M >= N:
+                parallel_ranges(M, lambda lo, hi: gemm(a[lo:hi], b, out[lo:hi]), 2.0 * M * N * K,
+                                grain=8, per_thread=1)
+            else:
+                parallel_ranges(N, lambda lo, hi: gemm(a, b[:, lo:hi], out[:, lo:hi]), 2.0 * M * N * K,
+                                grain=16, per_thread=1)
+            return out
+        return np.matmul(a, b)
+    if type(a) is np.ndarray:
+        return np.matmul(a, b)
+    return _module_of(a).matmul(a, b)
