@@ -106,7 +106,8 @@ def relu(input, inplace=False):
 
 class _ReLU(Function):
     """max(x, 0) for floating tensors; the backward masks by the saved output on arrays unless a
-    second derivative is being recorded."""
+    second derivative is being recorded. The output is >= 0 or NaN, so ``y != 0`` is torch's
+    ``not (y <= 0)`` mask: a NaN passes its gradient through, as in torch."""
     save_output = True
 
     @staticmethod
@@ -133,11 +134,11 @@ class _ReLU(Function):
                 gf, yf, of = gd.reshape(-1), yd.reshape(-1), gi.reshape(-1)
 
                 def part(lo, hi):
-                    m.multiply(gf[lo:hi], m.greater(yf[lo:hi], 0), out=of[lo:hi])
+                    m.multiply(gf[lo:hi], m.not_equal(yf[lo:hi], 0), out=of[lo:hi])
                 parallel_elementwise(gd, gf.shape[0], part, gd.size)
                 return _wrap(gi)
-            return _wrap(m.multiply(gd, yd > 0).astype(gd.dtype, copy=False))
-        return g * (y > 0)
+            return _wrap(m.multiply(gd, yd != 0).astype(gd.dtype, copy=False))
+        return g * (y != 0)
 
     def name(self):
         return "ReluBackward0"

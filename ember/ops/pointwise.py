@@ -123,7 +123,7 @@ _UNARY = {
     "ceil": (lambda m, x: m.ceil(x) if x.dtype.kind == "f" else x.copy(), lambda g, x, y: g * 0, False),
     "trunc": (lambda m, x: m.trunc(x) if x.dtype.kind == "f" else x.copy(), lambda g, x, y: g * 0, False),
     "frac": (lambda m, x: x - m.trunc(x), lambda g, x, y: g, False),
-    "relu": (lambda m, x: _relu(m, x), lambda g, x, y: g * (y > 0), False),
+    "relu": (lambda m, x: _relu(m, x), lambda g, x, y: g * (y != 0), False),  # y >= 0 or NaN
     "angle": (lambda m, x: m.angle(x).astype(x.real.dtype) if x.dtype.kind == "c" else m.where(x < 0, math.pi, 0).astype(x.dtype) , lambda g, x, y: g * 0, True),
     "sinc": (lambda m, x: m.sinc(x), lambda g, x, y: g * m_sinc_grad(x), True),
     "deg2rad": (lambda m, x: m.deg2rad(x), lambda g, x, y: g * (math.pi / 180), True),

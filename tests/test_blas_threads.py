@@ -1,0 +1,176 @@
+"""ember/_blas.py (thread team, team-split products), ember/_memory.py (heap settings) and the
+ReLU kernels of ember/ops/_kernels.py."""
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import ember
+from ember import _blas as G, _memory
+from ember.ops import _kernels as K
+
+
+@pytest.fixture
+def two_threads(monkeypatch):
+    """Force the team path however small the work and whatever the machine's core count."""
+    monkeypatch.setattr(G, "_MIN_FLOPS", 0)
+    monkeypatch.setattr(G, "_THREAD_MNK", 0)
+    monkeypatch.setattr(G, "_budget", lambda: 2)
+
+
+@pytest.mark.parametrize("shape", [(37, 19, 23), (5, 19, 300), (300, 7, 5), (1, 3, 1)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_team_matmul_matches_numpy(two_threads, shape, dtype):
+    M, Kd, N = shape
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((M, Kd)).astype(dtype)
+    b = rng.standard_normal((Kd, N)).astype(dtype)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for A, B in [(a, b), (np.asfortranarray(a), b), (a, np.asfortranarray(b)), (a, b[:, ::-1])]:
+        out = G.matmul(A, B)
+        assert out.shape == (M, N) and out.dtype == dtype and out.flags.c_contiguous
+        np.testing.assert_allclose(out, A @ B, rtol=tol, atol=tol)
+
+
+def test_team_matmul_other_inputs_fall_back(two_threads):
+    a = np.arange(6).reshape(2, 3)
+    assert G.matmul(a, a.T).dtype == np.int64
+    x = np.ones((2, 3, 4), np.float32)
+    assert G.matmul(x, np.ones((4, 5), np.float32)).shape == (2, 3, 5)
+
+
+def test_linear_and_matmul_use_team_and_match_torch(two_threads):
+    from tests._oracle import torch
+    rng = np.random.default_rng(1)
+    x, w, b = rng.standard_normal((64, 96)), rng.standard_normal((48, 96)), rng.standard_normal(48)
+    outs = []
+    for L in (ember, torch):
+        tx, tw, tb = (L.tensor(v.astype(np.float32), requires_grad=True) for v in (x, w, b))
+        y = L.nn.functional.linear(tx, tw, tb)
+        (y * y).sum().backward()
+        outs.append([y.detach().numpy(), tx.grad.numpy(), tw.grad.numpy(), tb.grad.numpy()])
+    for e, t in zip(*outs):
+        np.testing.assert_allclose(e, t, rtol=2e-4, atol=2e-4)
+
+
+def test_team_propagates_errors_and_stays_usable(two_threads):
+    def boom(lo, hi):
+        if lo > 0:
+            raise ValueError("chunk failed")
+    with pytest.raises(ValueError, match="chunk failed"):
+        G.parallel_ranges(8, boom)
+    seen = []
+    lock = threading.Lock()
+
+    def ok(lo, hi):
+        with lock:
+            seen.extend(range(lo, hi))
+    G.parallel_ranges(100, ok)
+    assert sorted(seen) == list(range(100))
+
+
+def test_team_concurrent_callers_get_right_results(two_threads):
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal((64, 32)).astype(np.float32)
+    b = rng.standard_normal((32, 48)).astype(np.float32)
+    want = a @ b
+    bad = []
+
+    def worker():
+        for _ in range(50):
+            if not np.allclose(G.matmul(a, b), want, rtol=1e-5, atol=1e-5):
+                bad.append(1)
+    ts = [threading.Thread(target=worker) for _ in range(3)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert not bad
+
+
+def test_openblas_stays_single_threaded_and_team_size_is_settable():
+    if not G.has_blas(np.ones(1, np.float32)):
+        pytest.skip("NumPy's BLAS is not an OpenBLAS ember can drive")
+    from threadpoolctl import threadpool_info
+    n = ember.get_num_threads()
+    try:
+        ember.set_num_threads(3)
+        assert ember.get_num_threads() == 3 and G._budget() == 3
+        assert all(i["num_threads"] == 1 for i in threadpool_info() if i.get("internal_api") == "openblas")
+    finally:
+        ember.set_num_threads(n)
+    with pytest.raises(RuntimeError, match="positive integer"):
+        ember.set_num_threads(0)
+
+
+# ---- heap settings ---------------------------------------------------------------------------------
+def _run(code, **env):
+    e = dict(os.environ)
+    for k in ("EMBER_HEAP_TUNING", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"):
+        e.pop(k, None)
+    e.update(env)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=e,
+                          check=True).stdout.strip()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc malloc settings")
+def test_heap_tuning_applied_and_opt_outs():
+    code = "import ember, ember._memory as m; print(m.applied)"
+    import ctypes
+    glibc = hasattr(ctypes.CDLL(None), "gnu_get_libc_version")
+    assert _run(code) == str(glibc)
+    assert _run(code, EMBER_HEAP_TUNING="0") == "False"
+    assert _run(code, MALLOC_TRIM_THRESHOLD_="1000000") == "False"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc malloc settings")
+def test_heap_tuning_reuses_freed_blocks():
+    """A freed 8 MB block comes back without page faults (it would fault ~2,000 times if unmapped)."""
+    if not _memory.applied:
+        pytest.skip("heap tuning not active in this process")
+    import resource
+    a = np.ones(2_000_000, np.float32)
+    del a
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    b = np.ones(2_000_000, np.float32)
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    assert b[-1] == 1 and faults < 500
+
+
+# ---- ReLU kernels ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("n", [0, 1, 2048, 2049, K._CHUNK - 1, K._CHUNK, 3 * K._CHUNK + 17])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_relu_kernel_matches_maximum(n, dtype):
+    x = np.random.default_rng(3).standard_normal(n).astype(dtype)
+    if n > 5:
+        x[[1, -2]] = np.nan
+        x[3] = -np.inf
+    out = np.empty_like(x)
+    K.relu_into(x, out)
+    np.testing.assert_array_equal(out, np.maximum(x, 0))
+    y = K.relu_array(x.reshape(1, -1) if n else x)
+    np.testing.assert_array_equal(y.reshape(-1), np.maximum(x, 0))
+
+
+def test_relu_paths_keep_nan_and_gradients():
+    from tests._oracle import torch
+    x = np.linspace(-2, 2, 200_001).astype(np.float32)
+    x[7] = np.nan
+    for L in (ember, torch):
+        t = L.tensor(x, requires_grad=True)
+        y = L.relu(t)
+        y2 = L.nn.functional.relu(t * 1.0)
+        with L.no_grad():
+            y3 = L.nn.functional.relu(L.tensor(x), inplace=True)
+        g = L.ones_like(y)
+        (y * g).sum().backward()
+        res = (y.detach().numpy(), y2.detach().numpy(), y3.numpy(), t.grad.numpy())
+        if L is ember:
+            got = res
+        else:
+            want = res
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
