@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _blas
 from .._blas import gemm, parallel_elementwise, parallel_ranges
 
 
@@ -190,39 +191,61 @@ def _col_units(N, P, per=2048):
     return max(1, per // P), 1
 
 
+def _o_blocks(units: int, O: int, flops: float) -> int:
+    """Output-channel blocks per unit so that a product with fewer units than threads (a batch of
+    one with narrow planes) is still split: BLAS itself runs single-threaded (see ``_blas``)."""
+    T = _blas._budget() if flops >= _blas._MIN_FLOPS else 1
+    if units >= T or O < 32:
+        return 1
+    return max(1, min(-(-T // max(units, 1)), O // 16))
+
+
 def _gemm_nchw(wm, cols, N, out, dtype, bias=None):
-    """y (N, O, P) = wm (O, K) @ cols (K, N, P) per sample (+ bias), in column blocks. Narrow
-    planes run several samples as one product into a channel-major block, then transpose it."""
+    """y (N, O, P) = wm (O, K) @ cols (K, N, P) per sample (+ bias), in column blocks (and blocks
+    of output channels when there are few). Narrow planes run several samples as one product into
+    a channel-major block, then transpose it."""
     O = wm.shape[0]
     K, _, P = cols.shape
     y = np.empty((N, O, P), dtype)
     b3 = bias.reshape(1, O, 1) if bias is not None else None
+    flops = 2.0 * y.size * K
     spu, nb = _col_units(N, P)
+    if spu == 1:  # few column blocks: make their count a multiple of the threads (no straggler)
+        T = _blas._budget() if flops >= _blas._MIN_FLOPS else 1
+        while N * nb < 4 * T and (N * nb) % T and nb < P // 256:
+            nb += 1
+    units = N * nb if spu == 1 else -(-N // spu)
+    ob = _o_blocks(units, O, flops)
+    obs = -(-O // ob)
     if spu == 1:
         pb = -(-P // nb)
 
         def part(lo, hi):
-            for u in range(lo, hi):
+            for v in range(lo, hi):
+                u, k = divmod(v, ob)
                 n, b = divmod(u, nb)
                 p0, p1 = b * pb, min(P, (b + 1) * pb)
-                gemm(wm, cols[:, n, p0:p1], y[n, :, p0:p1])
+                o0, o1 = k * obs, min(O, (k + 1) * obs)
+                gemm(wm[o0:o1], cols[:, n, p0:p1], y[n, o0:o1, p0:p1])
                 if b3 is not None:
-                    y[n, :, p0:p1] += b3[0]
-        parallel_ranges(N * nb, part, 2.0 * y.size * K)
+                    y[n, o0:o1, p0:p1] += b3[0, o0:o1]
     else:
         cm = cols.reshape(K, N * P)
 
         def part(lo, hi):
-            for n0 in range(lo * spu, min(N, hi * spu), spu):
+            for v in range(lo, hi):
+                u, k = divmod(v, ob)
+                n0 = u * spu
                 n1 = min(N, n0 + spu)
-                ym = np.empty((O, (n1 - n0) * P), dtype)
-                gemm(wm, cm[:, n0 * P:n1 * P], ym)
-                src = ym.reshape(O, n1 - n0, P).transpose(1, 0, 2)
+                o0, o1 = k * obs, min(O, (k + 1) * obs)
+                ym = np.empty((o1 - o0, (n1 - n0) * P), dtype)
+                gemm(wm[o0:o1], cm[:, n0 * P:n1 * P], ym)
+                src = ym.reshape(o1 - o0, n1 - n0, P).transpose(1, 0, 2)
                 if b3 is None:
-                    np.copyto(y[n0:n1], src)
+                    np.copyto(y[n0:n1, o0:o1], src)
                 else:
-                    np.add(src, b3, out=y[n0:n1])
-        parallel_ranges(-(-N // spu), part, 2.0 * y.size * K)
+                    np.add(src, b3[:, o0:o1], out=y[n0:n1, o0:o1])
+    parallel_ranges(units * ob, part, flops)
     return y.reshape((N, O) + tuple(out))
 
 
