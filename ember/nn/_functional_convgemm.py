@@ -260,11 +260,47 @@ def conv1x1(x, w, bias=None):
 
 
 def conv_im2col(x, w, stride, padding, dilation, out, bias=None):
-    """Strided convolution: im2col, then one GEMM per sample into the NCHW output."""
-    N = x.shape[0]
+    """Strided (or small) convolution: im2col, then GEMMs into the NCHW output. Each work unit is
+    a block of output rows of one sample whose columns are gathered just before its product, so
+    the column block is still in cache when the GEMM reads it (no batch-sized column matrix goes
+    through memory twice)."""
+    N, C = x.shape[:2]
     O = w.shape[0]
-    cols = im2col(x, w.shape[2:], stride, padding, dilation, out)
-    return _gemm_nchw(w.reshape(O, -1), cols, N, out, x.dtype, bias)
+    kh, kw = w.shape[2:]
+    Ho, Wo = out
+    K = C * kh * kw
+    if Ho * Wo < 512 or K < 16:  # narrow planes: several samples per product pay more
+        cols = im2col(x, (kh, kw), stride, padding, dilation, out)
+        return _gemm_nchw(w.reshape(O, -1), cols, N, out, x.dtype, bias)
+    xp_ = _pad2(x, *padding)
+    s = xp_.strides
+    win = np.lib.stride_tricks.as_strided(
+        xp_, (N, C, kh, kw, Ho, Wo),
+        (s[0], s[1], s[2] * dilation[0], s[3] * dilation[1], s[2] * stride[0], s[3] * stride[1]))
+    wm = w.reshape(O, K)
+    y = np.empty((N, O, Ho * Wo), x.dtype)
+    b2 = bias.reshape(O, 1) if bias is not None else None
+    rows = max(1, min(Ho, (1 << 18) // max(K * Wo, 1)))  # ~1 MB of float32 columns per block
+    nb = -(-Ho // rows)
+    flops = 2.0 * N * O * K * Ho * Wo
+    T = _blas._budget() if flops >= _blas._MIN_FLOPS else 1
+    while (N * nb) % T and N * nb < 8 * T and rows > 1:  # no straggler when the blocks are few
+        rows -= 1
+        nb = -(-Ho // rows)
+
+    def part(lo, hi):
+        buf = np.empty((K, rows * Wo), x.dtype)
+        for u in range(lo, hi):
+            n, b = divmod(u, nb)
+            r0, r1 = b * rows, min(Ho, (b + 1) * rows)
+            cb = buf[:, :(r1 - r0) * Wo]
+            np.copyto(cb.reshape(C, kh, kw, r1 - r0, Wo), win[n, :, :, :, r0:r1])
+            dst = y[n, :, r0 * Wo:r1 * Wo]
+            gemm(wm, cb, dst)
+            if b2 is not None:
+                dst += b2
+    parallel_ranges(N * nb, part, flops)
+    return y.reshape(N, O, Ho, Wo)
 
 
 def wgrad_im2col(x, g, k, stride, padding, dilation):
