@@ -233,6 +233,8 @@ def _budget() -> int:
         _blas(np.dtype(np.float32))
     if _set_threads is None:
         return 1
+    if _get_threads() != 1:  # someone (a threadpoolctl context ending, say) raised it again
+        _set_threads(1)
     return _threads
 
 

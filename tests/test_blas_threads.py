@@ -94,12 +94,14 @@ def test_team_concurrent_callers_get_right_results(two_threads):
 def test_openblas_stays_single_threaded_and_team_size_is_settable():
     if not G.has_blas(np.ones(1, np.float32)):
         pytest.skip("NumPy's BLAS is not an OpenBLAS ember can drive")
-    from threadpoolctl import threadpool_info
     n = ember.get_num_threads()
     try:
+        from threadpoolctl import threadpool_limits
+        with threadpool_limits(4):  # raised behind ember's back: its next kernel call lowers it
+            pass
         ember.set_num_threads(3)
         assert ember.get_num_threads() == 3 and G._budget() == 3
-        assert all(i["num_threads"] == 1 for i in threadpool_info() if i.get("internal_api") == "openblas")
+        assert G._get_threads() == 1  # NumPy's OpenBLAS (scipy may load another one)
     finally:
         ember.set_num_threads(n)
     with pytest.raises(RuntimeError, match="positive integer"):

@@ -41,3 +41,42 @@ def relu_array(x):
     relu_into(x.reshape(-1), out.reshape(-1))
     return out
 
+
+
+# ---- large arrays over ember's thread team ------------------------------------------------------
+_PAR_ELEMS = 1 << 20  # below about a million elements a thread hand-off costs more than it saves
+
+
+def _team_size(x) -> int:
+    if x.__class__ is not np.ndarray or x.size < _PAR_ELEMS or x.dtype.kind != "f" or \
+            not x.flags.c_contiguous:
+        return 1
+    from .. import _blas
+    return _blas._budget()
+
+
+def unary(ufunc, x):
+    """ufunc(x) for a NumPy array; a large contiguous floating one is split over the team."""
+    if _team_size(x) <= 1:
+        return ufunc(x)
+    from .. import _blas
+    out = np.empty(x.shape, x.dtype)
+    fx, fo = x.reshape(-1), out.reshape(-1)
+    _blas.parallel_ranges(fx.shape[0], lambda lo, hi: ufunc(fx[lo:hi], out=fo[lo:hi]), 1e12,
+                          grain=4096, per_thread=1)
+    return out
+
+
+def full_sum(x):
+    """Sum of all elements of a NumPy array (a NumPy scalar); a large contiguous floating array is
+    summed one slab per thread and the partial sums are added in a fixed order."""
+    if _team_size(x) <= 1:
+        return np.add.reduce(x, axis=None)
+    from .. import _blas
+    fx = x.reshape(-1)
+    parts = {}
+
+    def part(lo, hi):
+        parts[lo] = np.add.reduce(fx[lo:hi])
+    _blas.parallel_ranges(fx.shape[0], part, 1e12, grain=4096, per_thread=1)
+    return np.add.reduce(np.array([parts[k] for k in sorted(parts)], x.dtype))

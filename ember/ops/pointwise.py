@@ -12,7 +12,7 @@ from ..autograd.grad_mode import state as _gs
 from . import _binary as B
 from ._binary import _binary, _cast, _operands, _out, add, div, mul, pow, sub
 from ._function import Function, _new, _record, xp
-from ._kernels import relu_array
+from ._kernels import relu_array, unary
 from ._promote import result_type, to_float
 
 _NP2DT = D._NP2DT
@@ -84,30 +84,36 @@ def _sgn(x):
     return m.sign(x)
 
 
+def _uf(name):
+    """Forward of a unary op that is one ufunc: large NumPy arrays go over the thread team."""
+    f = getattr(np, name)
+    return lambda m, x: unary(f, x) if m is np else getattr(m, name)(x)
+
+
 _UNARY = {
     "neg": (lambda m, x: m.negative(x) if x.dtype != np.bool_ else _neg_bool(), lambda g, x, y: -g, False),
-    "exp": (lambda m, x: m.exp(x), lambda g, x, y: g * y.conj(), True),
-    "exp2": (lambda m, x: m.exp2(x), lambda g, x, y: g * y * math.log(2), True),
-    "expm1": (lambda m, x: m.expm1(x), lambda g, x, y: g * (y + 1), True),
-    "log": (lambda m, x: m.log(x), lambda g, x, y: g / x.conj(), True),
-    "log2": (lambda m, x: m.log2(x), lambda g, x, y: g / (x * math.log(2)), True),
-    "log10": (lambda m, x: m.log10(x), lambda g, x, y: g / (x * math.log(10)), True),
-    "log1p": (lambda m, x: m.log1p(x), lambda g, x, y: g / (x + 1), True),
-    "sqrt": (lambda m, x: m.sqrt(x), lambda g, x, y: g / (2 * y.conj()), True),
+    "exp": (_uf("exp"), lambda g, x, y: g * y.conj(), True),
+    "exp2": (_uf("exp2"), lambda g, x, y: g * y * math.log(2), True),
+    "expm1": (_uf("expm1"), lambda g, x, y: g * (y + 1), True),
+    "log": (_uf("log"), lambda g, x, y: g / x.conj(), True),
+    "log2": (_uf("log2"), lambda g, x, y: g / (x * math.log(2)), True),
+    "log10": (_uf("log10"), lambda g, x, y: g / (x * math.log(10)), True),
+    "log1p": (_uf("log1p"), lambda g, x, y: g / (x + 1), True),
+    "sqrt": (_uf("sqrt"), lambda g, x, y: g / (2 * y.conj()), True),
     "rsqrt": (lambda m, x: 1 / m.sqrt(x), lambda g, x, y: -0.5 * g * y.pow(3), True),
-    "abs": (lambda m, x: m.abs(x), lambda g, x, y: g * x.sgn(), False),
-    "sin": (lambda m, x: m.sin(x), lambda g, x, y: g * x.cos().conj(), True),
-    "cos": (lambda m, x: m.cos(x), lambda g, x, y: -g * x.sin().conj(), True),
-    "tan": (lambda m, x: m.tan(x), lambda g, x, y: g * (1 + y * y).conj(), True),
-    "asin": (lambda m, x: m.arcsin(x), lambda g, x, y: g * (1 - x * x).rsqrt(), True),
-    "acos": (lambda m, x: m.arccos(x), lambda g, x, y: -g * (1 - x * x).rsqrt(), True),
-    "atan": (lambda m, x: m.arctan(x), lambda g, x, y: g / (1 + x * x), True),
-    "sinh": (lambda m, x: m.sinh(x), lambda g, x, y: g * x.cosh(), True),
-    "cosh": (lambda m, x: m.cosh(x), lambda g, x, y: g * x.sinh(), True),
-    "tanh": (lambda m, x: m.tanh(x), lambda g, x, y: g * (1 - y * y).conj(), True),
-    "asinh": (lambda m, x: m.arcsinh(x), lambda g, x, y: g * (x * x + 1).rsqrt(), True),
-    "acosh": (lambda m, x: m.arccosh(x), lambda g, x, y: g * (x * x - 1).rsqrt(), True),
-    "atanh": (lambda m, x: m.arctanh(x), lambda g, x, y: g / (1 - x * x), True),
+    "abs": (_uf("abs"), lambda g, x, y: g * x.sgn(), False),
+    "sin": (_uf("sin"), lambda g, x, y: g * x.cos().conj(), True),
+    "cos": (_uf("cos"), lambda g, x, y: -g * x.sin().conj(), True),
+    "tan": (_uf("tan"), lambda g, x, y: g * (1 + y * y).conj(), True),
+    "asin": (_uf("arcsin"), lambda g, x, y: g * (1 - x * x).rsqrt(), True),
+    "acos": (_uf("arccos"), lambda g, x, y: -g * (1 - x * x).rsqrt(), True),
+    "atan": (_uf("arctan"), lambda g, x, y: g / (1 + x * x), True),
+    "sinh": (_uf("sinh"), lambda g, x, y: g * x.cosh(), True),
+    "cosh": (_uf("cosh"), lambda g, x, y: g * x.sinh(), True),
+    "tanh": (_uf("tanh"), lambda g, x, y: g * (1 - y * y).conj(), True),
+    "asinh": (_uf("arcsinh"), lambda g, x, y: g * (x * x + 1).rsqrt(), True),
+    "acosh": (_uf("arccosh"), lambda g, x, y: g * (x * x - 1).rsqrt(), True),
+    "atanh": (_uf("arctanh"), lambda g, x, y: g / (1 - x * x), True),
     "sigmoid": (lambda m, x: _sigmoid(m, x), lambda g, x, y: g * (y * (1 - y)).conj(), True),
     "logit": (lambda m, x: m.log(x / (1 - x)), lambda g, x, y: g / (x * (1 - x)), True),
     "erf": (lambda m, x: _erf(x).astype(x.dtype), lambda g, x, y: g * (2 / math.sqrt(math.pi)) * (-x * x).exp(), True),

@@ -16,6 +16,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _wrap, register_methods
 from ..autograd.grad_mode import state as _gs
 from ._function import Function, xp
+from ._kernels import full_sum
 
 
 # ---- dims --------------------------------------------------------------------------------------
@@ -340,6 +341,8 @@ class Sum(_DimNamed):
             dt = x.dtype
             k = dt.kind
             if k == "c" or (k == "f" and dt.itemsize >= 4):
+                if dims is None and not keepdim:
+                    return full_sum(x)
                 return np.add.reduce(x, axis=dims, keepdims=keepdim)
             if k in "biu":
                 return np.add.reduce(x, axis=dims, keepdims=keepdim, dtype=np.int64)
@@ -404,7 +407,7 @@ class Mean(_DimNamed):
         c = ctx.__dict__
         c["in_shape"], c["dims"], c["keepdim"], c["has_dim"], c["n"] = shp, dims, keepdim, has_dim, n
         if x.__class__ is np.ndarray and n and x.dtype.kind in "fc" and x.dtype.itemsize >= 4:
-            s = np.add.reduce(x, axis=dims, keepdims=keepdim)
+            s = full_sum(x) if dims is None and not keepdim else np.add.reduce(x, axis=dims, keepdims=keepdim)
             if s.__class__ is np.ndarray:
                 return np.true_divide(s, n, out=s)  # the fresh sum is the output buffer
             return s / n  # a NumPy scalar: _wrap makes it a 0-d array
