@@ -331,9 +331,47 @@ def wgrad_im2col(x, g, k, stride, padding, dilation):
     return gw.reshape((O, C) + tuple(k))
 
 
+def _scatter_phases(cols6, rt, k, stride, padding, dilation):
+    """rt (c, N, Ho, Wo) <- the tap planes cols6 (c, kh, kw, N, H, W) added at their strided
+    positions. Output pixels fall into sh*sw phases (row % sh, col % sw); the taps that reach one
+    phase land on a dense grid, so they are summed with contiguous adds into that phase's buffer,
+    which is then written once with a strided copy (instead of kh*kw strided read-modify-writes)."""
+    kh, kw = k
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    c, N, Ho, Wo = rt.shape
+    H, W = cols6.shape[4:]
+    for py in range(sh):
+        r0 = (py - ph) % sh
+        if r0 >= Ho:
+            continue
+        nr = len(range(r0, Ho, sh))
+        Y0 = (r0 + ph - py) // sh
+        for px in range(sw):
+            c0 = (px - pw) % sw
+            if c0 >= Wo:
+                continue
+            nc = len(range(c0, Wo, sw))
+            X0 = (c0 + pw - px) // sw
+            buf = np.zeros((c, N, nr, nc), rt.dtype)
+            for i in range(kh):
+                if (i * dh) % sh != py:
+                    continue
+                oy = (i * dh) // sh
+                ya, yb = max(0, Y0 - oy), min(H, Y0 + nr - oy)
+                for j in range(kw):
+                    if (j * dw) % sw != px:
+                        continue
+                    ox = (j * dw) // sw
+                    xa, xb = max(0, X0 - ox), min(W, X0 + nc - ox)
+                    if ya < yb and xa < xb:
+                        buf[:, :, ya + oy - Y0:yb + oy - Y0, xa + ox - X0:xb + ox - X0] += \
+                            cols6[:, i, j, :, ya:yb, xa:xb]
+            rt[:, :, r0::sh, c0::sw] = buf
+
+
 def col2im_transpose(x, w, stride, padding, dilation, output_padding):
     """Transposed convolution (the input gradient of a strided one): per-sample GEMMs into columns,
-    then one strided add per kernel tap into the full-size output, then the padding is cropped.
+    then each kernel tap's plane added at its strided place (phase by phase), cropped to the output.
     x (N, Cin, H, W), w (Cin, Cout, kh, kw)."""
     N, Cin, H, W = x.shape
     Cout = w.shape[1]
@@ -346,8 +384,8 @@ def col2im_transpose(x, w, stride, padding, dilation, output_padding):
     xm = np.ascontiguousarray(x).reshape(N, Cin, H * W)
     cols = np.empty((Cout * kh * kw, N, H * W), x.dtype)
     cols6 = cols.reshape(Cout, kh, kw, N, H, W)
-    full = np.zeros((Cout, N, fh, fw), x.dtype)
     res = np.empty((N, Cout, fh - 2 * ph, fw - 2 * pw), x.dtype)
+    rt = res.transpose(1, 0, 2, 3)
     P = H * W
     spu, nb = _col_units(N, P)
     pb = -(-P // nb)
@@ -359,13 +397,7 @@ def col2im_transpose(x, w, stride, padding, dilation, output_padding):
             gemm(wm, xm[n, :, p0:p1], cols[:, n, p0:p1])
     parallel_ranges(N * nb, gemms, 2.0 * cols.size * Cin)
 
-    def scatter(lo, hi):  # (channel, sample) planes: strided adds per tap, then the crop
-        for u in range(lo, hi):
-            c, n = divmod(u, N)
-            f = full[c, n]
-            for i in range(kh):
-                for j in range(kw):
-                    f[i * dh:i * dh + (H - 1) * sh + 1:sh, j * dw:j * dw + (W - 1) * sw + 1:sw] += cols6[c, i, j, n]
-            np.copyto(res[n, c], f[ph:fh - ph, pw:fw - pw])
-    parallel_elementwise(x, Cout * N, scatter, full.size * (kh * kw) // max(sh * sw, 1))
+    def scatter(lo, hi):  # blocks of output channels
+        _scatter_phases(cols6[lo:hi], rt[lo:hi], (kh, kw), stride, padding, dilation)
+    parallel_elementwise(x, Cout, scatter, cols.size)
     return res

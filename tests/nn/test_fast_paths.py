@@ -82,7 +82,12 @@ def test_conv2d_float32_and_grad_fn(mode, case):
 
 @pytest.mark.parametrize("case", [(2, 16, 24, 5, 7, (3, 3), 1, 1, 0, 1), (2, 16, 8, 6, 6, (3, 3), 2, 1, 1, 1),
                                   (2, 16, 16, 6, 6, (4, 4), 2, 1, 0, 1), (2, 16, 20, 5, 7, (3, 3), 1, 0, 0, 1),
-                                  (1, 16, 16, 5, 5, (3, 3), 1, 3, 0, 1), (1, 16, 16, 6, 6, (3, 3), 1, 1, 1, 2)])
+                                  (1, 16, 16, 5, 5, (3, 3), 1, 3, 0, 1), (1, 16, 16, 6, 6, (3, 3), 1, 1, 1, 2),
+                                  # phase scatter: stride beyond the kernel (empty phases), dilation
+                                  # sharing a phase, uneven strides, padding cropping several phases
+                                  (2, 4, 6, 4, 5, (2, 2), 3, 0, 2, 1), (1, 4, 6, 5, 4, (3, 3), 2, 1, 1, 2),
+                                  (2, 4, 6, 4, 5, (3, 5), (2, 3), (2, 1), (1, 2), 1),
+                                  (1, 4, 6, 6, 6, (5, 5), 2, 3, 1, 1)])
 def test_conv_transpose2d_paths(mode, case):
     N, Ci, Co, H, W, k, s, p, op, d = case
     rng = np.random.default_rng(2)
