@@ -574,6 +574,23 @@ def _pad_array(m, x, widths, mode, value=0.0):
     out as np.pad makes them); np.pad's general machinery costs ~3x that on images."""
     shape = tuple(n + a + b for n, (a, b) in zip(x.shape, widths))
     out = m.empty(shape, x.dtype)
+    lead = 0  # leading unpadded dims: large inputs are split over threads along them
+    while lead < x.ndim - 1 and widths[lead] == (0, 0):
+        lead += 1
+    if m is np and lead and x.size >= (1 << 20):
+        L = int(np.prod(x.shape[:lead]))
+        x2, o2 = x.reshape((L,) + x.shape[lead:]), out.reshape((L,) + shape[lead:])
+        w2 = ((0, 0),) + tuple(widths[lead:])
+
+        def part(lo, hi):
+            _pad_into(o2[lo:hi], x2[lo:hi], w2, mode, value)
+        parallel_elementwise(x, L, part, x.size)
+        return out
+    _pad_into(out, x, widths, mode, value)
+    return out
+
+
+def _pad_into(out, x, widths, mode, value):
     filled = [slice(a, a + n) for n, (a, b) in zip(x.shape, widths)]
     out[tuple(filled)] = x
     for ax, (a, b) in enumerate(widths):
@@ -607,7 +624,6 @@ def _pad_array(m, x, widths, mode, value=0.0):
             if b:
                 out[at(slice(a + n, a + n + b))] = out[at(slice(a, a + b))]
         filled[ax] = slice(0, a + n + b)
-    return out
 
 
 class _PadNd(Function):
