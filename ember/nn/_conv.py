@@ -16,6 +16,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import state as _grad_state
 from ..ops._function import Function, xp
 from . import _functional_convgemm as CG
+from . import _functional_winograd as WG
 from .._blas import gemm, has_blas
 
 
@@ -153,8 +154,9 @@ def _shift_pays(N, C, O, H, W, k, padding, dilation, out) -> bool:
     return grid / float(out[0] * out[1]) - 1.0 <= 24.0 / O
 
 
-def conv_forward(x, w, stride, padding, dilation, groups, bias=None):
-    """y = conv(x, w) (+ bias per output channel) on backend arrays."""
+def conv_forward(x, w, stride, padding, dilation, groups, bias=None, weight=None):
+    """y = conv(x, w) (+ bias per output channel) on backend arrays (``weight``: the Tensor behind
+    w, whose Winograd filter transform may be cached)."""
     nd = w.ndim - 2
     if not _fast(x, w, groups):
         y = _conv_forward_generic(x, w, stride, padding, dilation, groups)
@@ -171,6 +173,8 @@ def conv_forward(x, w, stride, padding, dilation, groups, bias=None):
     out = tuple(_out_size(x.shape[2 + i], k[i], stride[i], padding[i], dilation[i]) for i in range(2))
     if k == (1, 1) and stride == (1, 1) and padding == (0, 0):
         return CG.conv1x1(x, w, bias)
+    if WG.pays(N, C, O, H, W, k, stride, padding, dilation):
+        return WG.conv3x3(x, w, padding, bias, WG.filter_for(w, weight))
     if stride == (1, 1) and _shift_pays(N, C, O, H, W, k, padding, dilation, out):
         return CG.corr2d(x, CG.conv_taps(w), padding, dilation, bias)
     return CG.conv_im2col(x, w, stride, padding, dilation, out, bias)
@@ -256,9 +260,9 @@ class ConvNd(Function):
     save = (0, 1)
 
     @staticmethod
-    def forward(ctx, x, w, b=None, stride=(), padding=(), dilation=(), groups=1):
+    def forward(ctx, x, w, b=None, stride=(), padding=(), dilation=(), groups=1, weight=None):
         ctx.p = (stride, padding, dilation, groups)
-        return conv_forward(x, w, stride, padding, dilation, groups, b)
+        return conv_forward(x, w, stride, padding, dilation, groups, b, weight)
 
     @staticmethod
     def backward(ctx, g):
@@ -384,8 +388,9 @@ def conv(input: Tensor, weight: Tensor, bias, stride, padding, dilation, groups,
     if bias is not None and bias.dtype is input.dtype and bias.dim() == 1 and \
             bias.shape[0] == weight.shape[0]:  # added inside the op, in the output's last pass
         return ConvNd.apply(input, weight, bias, stride=stride, padding=padding, dilation=dilation,
-                            groups=groups)
-    y = ConvNd.apply(input, weight, stride=stride, padding=padding, dilation=dilation, groups=groups)
+                            groups=groups, weight=weight)
+    y = ConvNd.apply(input, weight, stride=stride, padding=padding, dilation=dilation, groups=groups,
+                     weight=weight)
     if bias is not None:
         y = y + bias.reshape((1, -1) + (1,) * nd)
     return y

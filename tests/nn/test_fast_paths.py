@@ -254,3 +254,51 @@ def test_gemm_helper_layouts_and_fallbacks():
     seen = []
     G.parallel_ranges(10, lambda lo, hi: seen.extend(range(lo, hi)), flops=0)
     assert sorted(seen) == list(range(10))
+
+
+# ---- Winograd F(2x2, 3x3) ------------------------------------------------------------------------------
+@pytest.mark.parametrize("case", [(1, 128, 128, 33, 33, 1, True), (2, 128, 136, 24, 31, 0, False),
+                                  (1, 130, 128, 32, 32, 2, True)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_winograd_conv_matches_torch(case, dtype):
+    from ember.nn import _functional_winograd as WG
+    N, C, O, H, W, p, bias = case
+    assert WG.pays(N, C, O, H, W, (3, 3), (1, 1), (p, p), (1, 1))
+    rng = np.random.default_rng(11)
+    arrays = [rng.standard_normal((N, C, H, W)), rng.standard_normal((O, C, 3, 3)) * 0.05,
+              rng.standard_normal(O) if bias else None]
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    outs = []
+    for L in (ember, torch):
+        ts = [L.tensor(a.astype(dtype)) if a is not None else None for a in arrays]
+        with L.no_grad():
+            outs.append(L.nn.functional.conv2d(ts[0], ts[1], ts[2], 1, p).numpy())
+    assert outs[0].shape == outs[1].shape and outs[0].dtype == outs[1].dtype
+    np.testing.assert_allclose(outs[0], outs[1], rtol=tol, atol=tol)
+
+
+def test_winograd_filter_cache_follows_weight_version():
+    from ember.nn import _functional_winograd as WG
+    rng = np.random.default_rng(12)
+    conv = ember.nn.Conv2d(128, 128, 3, padding=1, bias=False)
+    x = ember.tensor(rng.standard_normal((1, 128, 32, 32)).astype(np.float32))
+    with ember.no_grad():
+        y1 = conv(x)
+        U1 = WG._cache[id(conv.weight)][3]
+        assert conv(x) is not y1 and WG._cache[id(conv.weight)][3] is U1  # reused
+        conv.weight.mul_(2)  # in place: a new version, so a new transform
+        y2 = conv(x)
+    np.testing.assert_allclose(y2.numpy(), 2 * y1.numpy(), rtol=1e-4, atol=1e-4)
+    assert WG._cache[id(conv.weight)][3] is not U1
+    key = id(conv.weight)
+    del conv
+    import gc
+    gc.collect()
+    assert key not in WG._cache  # dropped with the weight
+
+
+def test_winograd_forward_with_gradients_matches_torch():
+    rng = np.random.default_rng(13)
+    _compare(lambda L, x, w, b: L.nn.functional.conv2d(x, w, b, 1, 1),
+             [rng.standard_normal((1, 128, 32, 32)), rng.standard_normal((128, 128, 3, 3)) * 0.05,
+              rng.standard_normal(128)], np.float32)
