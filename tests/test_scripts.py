@@ -26,11 +26,6 @@ SCRIPTS = [os.path.basename(p) for p in record_expected.script_paths()]
 
 # script -> {expected line: why ember prints something else}
 KNOWN = {
-    "01_linear_regression_autograd.py": {
-        "grad fn of loss: MeanBackward0":
-            "type(t.grad_fn).__name__ is the op class ('Mean'), torch gives 'MeanBackward0' "
-            "(ember/ops/_function.py)",
-    },
     "10_module_inference_device.py": {
         "inference_mode: True False torch.Size([2, 1])":
             "Tensor.is_inference() is False for tensors made under torch.inference_mode() "

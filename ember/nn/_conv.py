@@ -199,6 +199,9 @@ def conv_transpose_forward(x, w, stride, padding, dilation, groups, output_paddi
     if stride == (1, 1) and not any(output_padding) and min(q) >= 0:
         # a stride-1 transposed convolution is a convolution with the flipped, transposed kernel
         out = (H + 2 * q[0] - dilation[0] * (k[0] - 1), W + 2 * q[1] - dilation[1] * (k[1] - 1))
+        if WG.pays(N, Cin, Cout, H, W, k, stride, q, dilation):
+            wf = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (Cout, Cin, 3, 3): flipped, swapped
+            return WG.conv3x3(x, wf, q, bias)
         if _shift_pays(N, Cin, Cout, H, W, k, q, dilation, out):
             return CG.corr2d(x, CG.grad_taps(w), q, dilation, bias)
         wf = xp(w).ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))

@@ -21,15 +21,27 @@ import numpy as np
 from .. import _blas
 from .._blas import gemm, parallel_elementwise, parallel_ranges
 
-_G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
+def _g_transform(g0, g1, g2, out):
+    """out[0..3] = G [g0, g1, g2] along one axis."""
+    np.copyto(out[0], g0)
+    np.add(g0, g2, out=out[1])
+    np.subtract(out[1], g1, out=out[2])
+    out[1] += g1
+    out[1] *= 0.5
+    out[2] *= 0.5
+    np.copyto(out[3], g2)
 
 
 def filter_transform(w):
-    """U (4, 4, O, C) = G w G^T of a weight (O, C, 3, 3), in w's dtype."""
-    G = _G.astype(w.dtype)
-    t = np.tensordot(w, G, axes=([3], [1]))  # (O, C, 3, 4): g G^T
-    u = np.tensordot(G, t, axes=([1], [2]))  # (4, O, C, 4): G (g G^T)
-    return np.ascontiguousarray(u.transpose(0, 3, 1, 2))
+    """U (4, 4, O, C) = G w G^T of a weight (O, C, 3, 3), in w's dtype (adds on (O, C) planes)."""
+    O, C = w.shape[:2]
+    g = np.ascontiguousarray(w.transpose(2, 3, 0, 1))  # (3, 3, O, C)
+    t = np.empty((4, 3, O, C), w.dtype)
+    _g_transform(g[0], g[1], g[2], t)  # rows: G g
+    U = np.empty((4, 4, O, C), w.dtype)
+    for a in range(4):
+        _g_transform(t[a, 0], t[a, 1], t[a, 2], U[a])  # columns: (G g) G^T
+    return U
 
 
 def _b_transform(d0, d1, d2, d3, out):

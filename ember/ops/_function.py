@@ -39,13 +39,15 @@ class Function(Node):
     save_output = False
     _n_outputs = 1
     differentiable_outputs = None  # None: all floating/complex outputs are differentiable
+    _custom_name = False  # name() is computed per node: the node's class is renamed in _record
 
     def __init_subclass__(cls, **kwargs):
-        # type(t.grad_fn).__name__ is the node's torch name (AddBackward0), as in torch; only
-        # classes using the default name() are renamed (others compute names per call)
+        # type(t.grad_fn).__name__ is the node's torch name (AddBackward0), as in torch: classes
+        # using the default name() are renamed here, the others per node (see _named_class)
         super().__init_subclass__(**kwargs)
         if "name" in cls.__dict__ or any("name" in b.__dict__ for b in cls.__mro__[1:]
                                           if b not in (Function, Node, object)):
+            cls._custom_name = True
             return
         n = cls.__name__
         if not (n.endswith(("Backward0", "Backward1", "Grad")) or n[-1].isdigit()):
@@ -134,6 +136,23 @@ def _is_diff(npdt) -> bool:
     return r
 
 
+_named_classes: dict = {}
+
+
+def _named_class(cls, name: str):
+    """A subclass of cls called ``name`` (cached): a node whose name() depends on its call (Mean
+    with or without dims, ReLU's fused kernel, ...) gets the class torch's node would have."""
+    key = (cls, name)
+    sub = _named_classes.get(key)
+    if sub is None:
+        if name == cls.__name__ or not name.isidentifier():
+            sub = cls
+        else:
+            sub = type(name, (cls,), {"__module__": cls.__module__, "__qualname__": name, "_node_base": cls})
+        _named_classes[key] = sub
+    return sub
+
+
 def _record(ctx, cls, tensors, out):
     """Make ctx the graph node of this call and attach it to the outputs (see module docstring)."""
     d = ctx.__dict__  # plain dict stores: cheaper than attribute stores on the node
@@ -170,6 +189,8 @@ def _record(ctx, cls, tensors, out):
         d["_input_meta"] = meta
         d["needs_input_grad"] = tuple(needs)
     d["_seq"] = next(_counter)
+    if cls._custom_name:
+        ctx.__class__ = _named_class(cls, ctx.name())
     save = cls.save
     if save:
         saved = []

@@ -326,7 +326,8 @@ class _DimNamed(Function):
     """torch names the full reduction ``XBackward0`` and the one given a dim ``XBackward1``."""
 
     def name(self):
-        return type(self).__name__ + ("Backward1" if self.__dict__.get("has_dim") else "Backward0")
+        op = type(self).__dict__.get("_node_base", type(self))  # the op class, not its renamed node class
+        return op.__name__ + ("Backward1" if self.__dict__.get("has_dim") else "Backward0")
 
 
 class Sum(_DimNamed):

@@ -3,6 +3,7 @@ higher-order gradients, hooks, retain_grad, graph structure and names, detach/.d
 import numpy as np
 import pytest
 
+import ember
 from tests._oracle import requires_torch
 from tests.autograd._compare import check
 
@@ -386,3 +387,19 @@ def test_hook_handle_context_manager():
     assert float(x.grad.abs().sum()) == 0.0
     (x * 1).sum().backward()
     assert float(x.grad.sum()) == 12.0
+
+
+def test_grad_fn_class_names_match_torch_for_per_call_names():
+    """Nodes whose name depends on the call (reductions with/without dims, fused ReLU) have
+    torch's class name too (type(t.grad_fn).__name__ == t.grad_fn.name())."""
+    from tests._oracle import torch
+    for L in (ember, torch):
+        x = L.ones(2, 3, requires_grad=True)
+        outs = [x.mean(), x.mean(0), x.sum(), x.sum(1), x.prod(), L.nn.functional.relu(x)]
+        names = [type(o.grad_fn).__name__ for o in outs]
+        if L is ember:
+            got = names
+            assert all(type(o.grad_fn).__name__ == o.grad_fn.name() for o in outs)
+        else:
+            want = names
+    assert got == want
