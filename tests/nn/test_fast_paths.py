@@ -302,3 +302,19 @@ def test_winograd_forward_with_gradients_matches_torch():
     _compare(lambda L, x, w, b: L.nn.functional.conv2d(x, w, b, 1, 1),
              [rng.standard_normal((1, 128, 32, 32)), rng.standard_normal((128, 128, 3, 3)) * 0.05,
               rng.standard_normal(128)], np.float32)
+
+
+def test_winograd_stride1_transposed_conv_matches_torch():
+    """A stride-1 transposed convolution (a convolution's input gradient) through Winograd."""
+    from ember.nn import _conv
+    called = []
+    orig = _conv.WG.conv3x3
+    rng = np.random.default_rng(14)
+    arrays = [rng.standard_normal((1, 128, 34, 34)), rng.standard_normal((128, 136, 3, 3)) * 0.05,
+              rng.standard_normal(136)]
+    try:
+        _conv.WG.conv3x3 = lambda *a, **k: called.append(1) or orig(*a, **k)
+        _compare(lambda L, x, w, b: L.nn.functional.conv_transpose2d(x, w, b, 1, 1), arrays, np.float32)
+    finally:
+        _conv.WG.conv3x3 = orig
+    assert called
