@@ -331,6 +331,14 @@ def wgrad_im2col(x, g, k, stride, padding, dilation):
     return gw.reshape((O, C) + tuple(k))
 
 
+def _phase(p, pad, s, n):
+    """(first output index, count, phase-grid index of the first) of phase p along one axis."""
+    first = (p - pad) % s
+    if first >= n:
+        return first, 0, 0
+    return first, len(range(first, n, s)), (first + pad - p) // s
+
+
 def _scatter_phases(cols6, rt, k, stride, padding, dilation):
     """rt (c, N, Ho, Wo) <- the tap planes cols6 (c, kh, kw, N, H, W) added at their strided
     positions. Output pixels fall into sh*sw phases (row % sh, col % sw); the taps that reach one
@@ -341,17 +349,13 @@ def _scatter_phases(cols6, rt, k, stride, padding, dilation):
     c, N, Ho, Wo = rt.shape
     H, W = cols6.shape[4:]
     for py in range(sh):
-        r0 = (py - ph) % sh
-        if r0 >= Ho:
+        r0, nr, Y0 = _phase(py, ph, sh, Ho)
+        if not nr:
             continue
-        nr = len(range(r0, Ho, sh))
-        Y0 = (r0 + ph - py) // sh
         for px in range(sw):
-            c0 = (px - pw) % sw
-            if c0 >= Wo:
+            c0, nc, X0 = _phase(px, pw, sw, Wo)
+            if not nc:
                 continue
-            nc = len(range(c0, Wo, sw))
-            X0 = (c0 + pw - px) // sw
             buf = np.zeros((c, N, nr, nc), rt.dtype)
             for i in range(kh):
                 if (i * dh) % sh != py:
