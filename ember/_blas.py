@@ -238,6 +238,11 @@ def _budget() -> int:
     return _threads
 
 
+def threads_for(flops: float) -> int:
+    """Threads worth using for a job of this many FLOPs (1 below the hand-off break-even)."""
+    return _budget() if flops >= _MIN_FLOPS else 1
+
+
 def get_threads() -> int:
     """The team size that ember.get_num_threads reports."""
     if _threads is None:
@@ -268,7 +273,7 @@ def parallel_ranges(n: int, fn, flops: float = 1e12, grain: int = 1, per_thread:
     thread budget: about ``per_thread`` chunks per thread, so a thread slowed down by other load
     simply takes fewer. One chunk (serial) when the work is small, BLAS is not ours, or another
     section is already running."""
-    T = _budget() if flops >= _MIN_FLOPS else 1
+    T = threads_for(flops)
     units = -(-n // grain) if n > 0 else 0
     T = min(T, units)
     if T <= 1:

@@ -10,7 +10,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import state as _gs
 from ..ops import pointwise as P
 from ..ops._function import Function, xp
-from ..ops._kernels import relu_into
+from ..ops._kernels import relu_array, relu_into
 from .._blas import matmul, parallel_elementwise
 
 
@@ -88,12 +88,9 @@ def relu(input, inplace=False):
         if not (input._rg and _gs.grad_enabled) and d.dtype.kind == "f" and d.flags.writeable and \
                 0 not in d.strides and input._names is None:
             m = xp(d)
-            if d.flags.c_contiguous and d.ndim:
+            if m is np and d.flags.c_contiguous and d.ndim:
                 flat = d.reshape(-1)
-
-                def part(lo, hi):
-                    relu_into(flat[lo:hi], flat[lo:hi]) if m is np else m.maximum(flat[lo:hi], 0, out=flat[lo:hi])
-                parallel_elementwise(d, flat.shape[0], part, d.size)
+                relu_into(flat, flat)
             else:
                 m.maximum(d, 0, out=d)
             input._bump_version()
@@ -113,15 +110,7 @@ class _ReLU(Function):
     @staticmethod
     def forward(ctx, x):
         m = xp(x)
-        y = m.empty_like(x) if x.flags.c_contiguous else None
-        if y is None or not x.ndim:
-            return m.maximum(x, 0)
-        xf, yf = x.reshape(-1), y.reshape(-1)
-
-        def part(lo, hi):
-            relu_into(xf[lo:hi], yf[lo:hi]) if m is np else m.maximum(xf[lo:hi], 0, out=yf[lo:hi])
-        parallel_elementwise(x, xf.shape[0], part, x.size)
-        return y
+        return relu_array(x) if m is np else m.maximum(x, 0)
 
     @staticmethod
     def backward(ctx, g):
@@ -364,7 +353,7 @@ class _Linear(Function):
 
     @staticmethod
     def forward(ctx, x, w, b=None):
-        y = matmul(x, w.T) if x.ndim == 2 else x @ w.T
+        y = matmul(x, w.T)
         if b is not None:
             y += b
         return y

@@ -194,7 +194,7 @@ def _col_units(N, P, per=2048):
 def _o_blocks(units: int, O: int, flops: float) -> int:
     """Output-channel blocks per unit so that a product with fewer units than threads (a batch of
     one with narrow planes) is still split: BLAS itself runs single-threaded (see ``_blas``)."""
-    T = _blas._budget() if flops >= _blas._MIN_FLOPS else 1
+    T = _blas.threads_for(flops)
     if units >= T or O < 32:
         return 1
     return max(1, min(-(-T // max(units, 1)), O // 16))
@@ -211,7 +211,7 @@ def _gemm_nchw(wm, cols, N, out, dtype, bias=None):
     flops = 2.0 * y.size * K
     spu, nb = _col_units(N, P)
     if spu == 1:  # few column blocks: make their count a multiple of the threads (no straggler)
-        T = _blas._budget() if flops >= _blas._MIN_FLOPS else 1
+        T = _blas.threads_for(flops)
         while N * nb < 4 * T and (N * nb) % T and nb < P // 256:
             nb += 1
     units = N * nb if spu == 1 else -(-N // spu)
@@ -283,7 +283,7 @@ def conv_im2col(x, w, stride, padding, dilation, out, bias=None):
     rows = max(1, min(Ho, (1 << 18) // max(K * Wo, 1)))  # ~1 MB of float32 columns per block
     nb = -(-Ho // rows)
     flops = 2.0 * N * O * K * Ho * Wo
-    T = _blas._budget() if flops >= _blas._MIN_FLOPS else 1
+    T = _blas.threads_for(flops)
     while (N * nb) % T and N * nb < 8 * T and rows > 1:  # no straggler when the blocks are few
         rows -= 1
         nb = -(-Ho // rows)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _blas
 from .._blas import gemm, parallel_elementwise, parallel_ranges
 
 def _g_transform(g0, g1, g2, out):

@@ -21,8 +21,7 @@ def _zero_block(dtype):
     return z
 
 
-def relu_into(x, out) -> None:
-    """out[:] = max(x, 0) for 1-D contiguous NumPy floating arrays (NaN propagates, as in torch)."""
+def _relu_serial(x, out) -> None:
     n = x.shape[0]
     if n <= 2048:  # the scalar loop's set-up is cheaper than slicing
         np.maximum(x, 0, out=out)
@@ -33,6 +32,17 @@ def relu_into(x, out) -> None:
         np.maximum(x[s:e], z[:e - s], out=out[s:e])
 
 
+def relu_into(x, out) -> None:
+    """out[:] = max(x, 0) for 1-D contiguous NumPy floating arrays (NaN propagates, as in torch);
+    large ones are split over the thread team."""
+    n = x.shape[0]
+    if n < (1 << 18):
+        _relu_serial(x, out)
+        return
+    from .. import _blas
+    _blas.parallel_elementwise(x, n, lambda lo, hi: _relu_serial(x[lo:hi], out[lo:hi]), n)
+
+
 def relu_array(x):
     """max(x, 0) of any NumPy floating array as a new C-contiguous array."""
     if not x.flags.c_contiguous or x.ndim == 0:
@@ -40,7 +50,6 @@ def relu_array(x):
     out = np.empty(x.shape, x.dtype)
     relu_into(x.reshape(-1), out.reshape(-1))
     return out
-
 
 
 # ---- large arrays over ember's thread team ------------------------------------------------------
