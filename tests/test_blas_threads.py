@@ -176,3 +176,33 @@ def test_relu_paths_keep_nan_and_gradients():
             want = res
     for a, b in zip(got, want):
         np.testing.assert_array_equal(a, b)
+
+
+# ---- full sums ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("n", [(1 << 16) - 1, 1 << 16, K._SUM_ROW * 300 + 17, (1 << 20) + 4095])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_full_sum_matches_exact_sum_and_torch(n, dtype, monkeypatch):
+    from tests._oracle import torch
+    x = (np.random.default_rng(n).standard_normal(n) + 0.25).astype(dtype)
+    exact = x.astype(np.float64).sum()
+    got = {}
+    for budget in (1, 2):
+        monkeypatch.setattr(G, "_budget", lambda budget=budget: budget)
+        got[budget] = K.full_sum(x.reshape(-1, 1) if n % 2 else x)
+        assert got[budget].dtype == dtype
+    assert got[1] == got[2]  # the split does not change the order of the additions
+    tol = 2e-6 if dtype == np.float32 else 1e-13
+    assert abs(got[1] - exact) <= tol * abs(exact)
+    mean = ember.from_numpy(x).mean().item()
+    np.testing.assert_allclose(mean, torch.from_numpy(x).mean().item(), rtol=tol)
+
+
+def test_full_sum_special_values():
+    x = np.ones(1 << 20, np.float32)
+    assert K.full_sum(x) == 1 << 20
+    x[123_456] = np.inf
+    assert K.full_sum(x) == np.inf
+    x[5] = np.nan
+    assert np.isnan(K.full_sum(x))
+    assert np.isnan(ember.from_numpy(x).sum().item())
+    assert K.full_sum(np.ones((1 << 20, 2), np.float32)[:, 0]) == 1 << 20  # strided: add.reduce
