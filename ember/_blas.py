@@ -18,6 +18,7 @@ import ctypes
 import itertools
 import os
 import threading
+import time
 
 import numpy as np
 
@@ -181,6 +182,11 @@ class _Team:
     def __init__(self, n: int):
         self.job = None
         self.errors = []
+        # Seconds from a release until the first helper runs (moving average): waking a parked
+        # thread, and on a VM its idle vCPU, costs 15-40 us, which splits of short jobs allow for.
+        self.lag = 20e-6
+        self.t_release = 0.0
+        self.t_start = [0.0] * n
         self.busy = threading.Lock()  # one job at a time; a second caller runs serially
         self.go, self.done = [], []
         for i in range(n):
@@ -189,12 +195,14 @@ class _Team:
             done.acquire()
             self.go.append(go)
             self.done.append(done)
-            threading.Thread(target=self._loop, args=(go, done), daemon=True,
+            threading.Thread(target=self._loop, args=(i, go, done), daemon=True,
                              name=f"ember-nn-{i}").start()
 
-    def _loop(self, go, done):
+    def _loop(self, i, go, done):
+        clock = time.perf_counter
         while True:
             go.acquire()
+            self.t_start[i] = clock()
             try:
                 self.job()
             except BaseException as e:  # re-raised in the caller's thread
@@ -205,6 +213,7 @@ class _Team:
         """job() on ``helpers`` helper threads and in the caller; returns when all have finished."""
         self.job = job
         self.errors = []
+        self.t_release = time.perf_counter()
         for i in range(helpers):
             self.go[i].release()
         try:
@@ -213,6 +222,8 @@ class _Team:
             for i in range(helpers):
                 self.done[i].acquire()
             self.job = None
+        if helpers:
+            self.lag += 0.2 * (min(min(self.t_start[:helpers]) - self.t_release, 1e-3) - self.lag)
         if self.errors:
             raise self.errors[0]
 
@@ -312,6 +323,9 @@ def parallel_elementwise(arr, n: int, fn, elems: int) -> None:
 _THREAD_MNK = 1 << 18  # OpenBLAS itself runs smaller products on one thread
 
 
+_rate: dict = {}  # dtype -> one thread's GEMM FLOP/s on team slabs (moving average)
+
+
 def matmul(a, b):
     """a @ b for backend arrays: large float32/float64 2-D NumPy products run as row (or column)
     slabs on ember's team; everything else is ``matmul`` of the array module."""
@@ -319,16 +333,66 @@ def matmul(a, b):
             a.dtype == b.dtype and a.dtype.kind == "f" and a.shape[1] == b.shape[0]:
         M, K = a.shape
         N = b.shape[1]
-        if M * N * K >= _THREAD_MNK and _blas(a.dtype) is not None and _budget() > 1:
-            out = np.empty((M, N), a.dtype)
-            if M >= N:
-                parallel_ranges(M, lambda lo, hi: gemm(a[lo:hi], b, out[lo:hi]), 2.0 * M * N * K,
-                                grain=8, per_thread=1)
-            else:
-                parallel_ranges(N, lambda lo, hi: gemm(a, b[:, lo:hi], out[:, lo:hi]), 2.0 * M * N * K,
-                                grain=16, per_thread=1)
-            return out
+        if M * N * K >= _THREAD_MNK and _blas(a.dtype) is not None:
+            out = _team_matmul(a, b, M, N, K)
+            if out is not None:
+                return out
         return np.matmul(a, b)
     if type(a) is np.ndarray:
         return np.matmul(a, b)
     return _module_of(a).matmul(a, b)
+
+
+def _team_matmul(a, b, M, N, K):
+    """The product as one slab per thread, or None when the team or BLAS cannot take it.
+
+    The caller's slab is larger by the work it can do while the helpers wake up (``_Team.lag``
+    at the measured per-thread rate), so all finish together and nobody waits for a wake-up at
+    the join; the C call arguments are prepared before the release for the same reason."""
+    flops = 2.0 * M * N * K
+    rows = M >= N
+    units, grain = (M, 8) if rows else (N, 16)
+    T = min(threads_for(flops), units // grain)
+    dt = a.dtype
+    isz = dt.itemsize
+    oa, ob = _operand(a, isz), _operand(b, isz)
+    if T <= 1 or oa is None or ob is None:
+        return None
+    team = _get_team(T - 1)
+    if not team.busy.acquire(blocking=False):
+        return None
+    try:
+        out = np.empty((M, N), dt)
+        rate = _rate.get(dt, 6e10)
+        # units the caller does while helpers wake, plus a margin so that the helpers are done
+        # (and need no second wake-up to say so) by the time the caller joins
+        lead = (team.lag + 20e-6) * rate / (flops / units)
+        first = min(units - grain * (T - 1), max(grain, round((units + (T - 1) * lead) / T / grain) * grain))
+        bounds = [0, first] + [first + (units - first) * i // (T - 1) for i in range(1, T)]
+        pa, pb, pc = a.ctypes.data, b.ctypes.data, out.ctypes.data
+        # a row slab starts lo rows into a and out; a column slab lo columns into b and out
+        sa = a.strides[0] if rows else 0
+        sb = 0 if rows else b.strides[1]
+        sc = out.strides[0] if rows else isz
+        calls = [(_ROW_MAJOR, oa[0], ob[0], hi - lo if rows else M, N if rows else hi - lo, K, 1.0,
+                  pa + lo * sa, oa[1], pb + lo * sb, ob[1], 0.0, pc + lo * sc, N)
+                 for lo, hi in zip(bounds, bounds[1:])]
+        ticket = itertools.count()
+        fn = _fns[dt]
+        clock = time.perf_counter
+        timing = []
+
+        def run():
+            i = next(ticket)
+            if i == 0:
+                t = clock()
+                fn(*calls[0])
+                timing.append(clock() - t)
+            elif i < T:
+                fn(*calls[i])
+        team.run(T - 1, run)
+        if timing and timing[0] > 0:
+            _rate[dt] = rate + 0.2 * (flops * first / units / timing[0] - rate)
+        return out
+    finally:
+        team.busy.release()

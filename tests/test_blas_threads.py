@@ -35,6 +35,23 @@ def test_team_matmul_matches_numpy(two_threads, shape, dtype):
         np.testing.assert_allclose(out, A @ B, rtol=tol, atol=tol)
 
 
+@pytest.mark.parametrize("lag", [0.0, 30e-6, 1.0])
+@pytest.mark.parametrize("shape", [(37, 64, 20), (20, 64, 53), (256, 256, 256)])
+def test_team_matmul_caller_share_follows_wake_lag(two_threads, lag, shape):
+    """However much larger the caller's slab is made (the helpers' measured wake-up lag), every
+    row/column is computed exactly once and the moving averages stay sane."""
+    M, Kd, N = shape
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal((M, Kd)).astype(np.float32)
+    b = rng.standard_normal((Kd, N)).astype(np.float32)
+    team = G._get_team(1)
+    for _ in range(3):
+        team.lag = lag
+        out = G.matmul(a, b)
+        np.testing.assert_allclose(out, a @ b, rtol=1e-5, atol=1e-4)
+    assert 0 <= team.lag <= 1.0 and 1e6 < G._rate[np.dtype(np.float32)] < 1e14
+
+
 def test_team_matmul_other_inputs_fall_back(two_threads):
     a = np.arange(6).reshape(2, 3)
     assert G.matmul(a, a.T).dtype == np.int64
