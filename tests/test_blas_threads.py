@@ -223,3 +223,35 @@ def test_full_sum_special_values():
     assert np.isnan(K.full_sum(x))
     assert np.isnan(ember.from_numpy(x).sum().item())
     assert K.full_sum(np.ones((1 << 20, 2), np.float32)[:, 0]) == 1 << 20  # strided: add.reduce
+
+
+# ---- per-channel affine ------------------------------------------------------------------------------
+@pytest.mark.parametrize("shape", [(2, 3, 100), (1, 5, 784), (3, 4, 4096), (1, 2, 8193)])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_channel_affine_matches_broadcast_and_restores_bufsize(shape, threads, monkeypatch):
+    monkeypatch.setattr(G, "_budget", lambda: threads)
+    monkeypatch.setattr(G, "_MIN_FLOPS", 0)
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(shape).astype(np.float32)
+    s, h = rng.standard_normal(shape[1]).astype(np.float32), rng.standard_normal(shape[1]).astype(np.float32)
+    out = np.empty_like(x)
+    before = np.getbufsize()
+    K.channel_affine(x, s, h, out)
+    assert np.getbufsize() == before
+    np.testing.assert_array_equal(out, x * s[:, None] + h[:, None])
+
+
+def test_eval_batch_norm_uses_channel_affine_and_matches_torch():
+    from tests._oracle import torch
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 6, 28, 28)).astype(np.float32)
+    stats = [rng.standard_normal(6).astype(np.float32) for _ in range(4)]
+    stats[1] = np.abs(stats[1]) + 0.1
+    outs = []
+    for L in (ember, torch):
+        bn = L.nn.BatchNorm2d(6).eval()
+        for t, v in zip((bn.running_mean, bn.running_var, bn.weight, bn.bias), stats):
+            t.data.copy_(L.from_numpy(v))
+        with L.no_grad():
+            outs.append(bn(L.from_numpy(x)).numpy())
+    np.testing.assert_allclose(outs[0], outs[1], rtol=1e-5, atol=1e-5)

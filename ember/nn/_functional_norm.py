@@ -1,10 +1,13 @@
 """Normalisation: batch/instance/layer/group norm, local response norm, normalize (in ember ops)."""
 from __future__ import annotations
 
+import numpy as np
+
 from .._tensor import _wrap
 from ..autograd.grad_mode import no_grad, state as _gs
 from ..ops import pointwise as P
 from ..ops._function import Function, xp
+from ..ops._kernels import channel_affine
 from .._blas import parallel_elementwise
 
 
@@ -217,12 +220,11 @@ def _batch_norm_fused(input, running_mean, running_var, weight, bias, training, 
         N = x.shape[0]
         x3 = x.reshape(N, C, -1)
         y = m.empty(x3.shape, x.dtype)
-        sc, sh = scale.reshape(1, C, 1), shift.reshape(1, C, 1)
-
-        def part(lo, hi):
-            m.multiply(x3[:, lo:hi], sc[:, lo:hi], out=y[:, lo:hi])
-            y[:, lo:hi] += sh[:, lo:hi]
-        parallel_elementwise(x, C, part, x.size)
+        if m is np:
+            channel_affine(x3, scale, shift, y)
+        else:
+            m.multiply(x3, scale.reshape(1, C, 1), out=y)
+            y += shift.reshape(1, C, 1)
         return _wrap(y.reshape(x.shape))
     return _BatchNormTrain.apply(input, w, b, mean=mean, invstd=invstd, eps=eps, xc=xc)
 

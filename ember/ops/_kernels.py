@@ -112,3 +112,37 @@ def full_sum(x):
         _blas.parallel_ranges(rows, lambda lo, hi: np.matmul(body[lo:hi], ones, out=partial[lo:hi]),
                               1e12, per_thread=1)
     return np.add.reduce(partial)
+
+
+# ---- per-channel affine (eval BatchNorm, conv bias) ---------------------------------------------
+# NumPy 2.x buffers a broadcast operand whose rows are shorter than its ufunc buffer (8192
+# elements): ``x (C, P) * s (C, 1)`` then copies s out to a buffer first and runs 2-3x slower
+# than a multiply by a scalar. A buffer smaller than a row makes the ufunc run row by row on its
+# scalar-operand SIMD loop instead; below ~512 elements per row that per-row cost is the larger
+# one. The buffer size is per thread (a context variable) from NumPy 2.0 on; on 1.x it is global,
+# so the setting is left alone there.
+_ROWWISE = int(np.__version__.split(".")[0]) >= 2
+
+
+def _rowwise(P: int) -> bool:
+    return _ROWWISE and 512 <= P < 8192
+
+
+def channel_affine(x3, scale, shift, out) -> None:
+    """out = x3 * scale + shift per channel for NumPy arrays x3, out (N, C, P) and scale, shift
+    (C,); channel blocks are split over the thread team when large."""
+    N, C, P = x3.shape
+    sc, sh = scale.reshape(1, C, 1), shift.reshape(1, C, 1)
+    rowwise = _rowwise(P)
+
+    def part(lo, hi):
+        old = np.setbufsize(16) if rowwise else 0
+        try:
+            o = out[:, lo:hi]
+            np.multiply(x3[:, lo:hi], sc[:, lo:hi], out=o)
+            np.add(o, sh[:, lo:hi], out=o)
+        finally:
+            if rowwise:
+                np.setbufsize(old)
+    from .. import _blas
+    _blas.parallel_elementwise(x3, C, part, x3.size)
