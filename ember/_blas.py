@@ -279,10 +279,12 @@ def _get_team(n):
     return _team
 
 
-def parallel_ranges(n: int, fn, flops: float = 1e12, grain: int = 1, per_thread: int = 4) -> None:
+def parallel_ranges(n: int, fn, flops: float = 1e12, grain: int = 1, per_thread: int | None = None) -> None:
     """fn(lo, hi) over chunks of range(n) (multiples of ``grain``), handed out on demand to the BLAS
-    thread budget: about ``per_thread`` chunks per thread, so a thread slowed down by other load
-    simply takes fewer. One chunk (serial) when the work is small, BLAS is not ours, or another
+    thread budget: ``per_thread`` chunks per thread, so a thread slowed down by other load simply
+    takes fewer. By default one chunk per thread when the units split evenly (within 10%), else
+    four: each chunk taken is an interpreter-lock hand-off, which can cost a thread wake-up
+    (15-40 us on a VM). One chunk (serial) when the work is small, BLAS is not ours, or another
     section is already running."""
     T = threads_for(flops)
     units = -(-n // grain) if n > 0 else 0
@@ -295,6 +297,8 @@ def parallel_ranges(n: int, fn, flops: float = 1e12, grain: int = 1, per_thread:
         fn(0, n)
         return
     try:
+        if per_thread is None:
+            per_thread = 1 if -(-units // T) * T * 10 <= units * 11 else 4
         nch = min(units, T * per_thread)
         bounds = [min(n, (units * i // nch) * grain) for i in range(nch + 1)]
         ticket = itertools.count()

@@ -255,3 +255,13 @@ def test_eval_batch_norm_uses_channel_affine_and_matches_torch():
         with L.no_grad():
             outs.append(bn(L.from_numpy(x)).numpy())
     np.testing.assert_allclose(outs[0], outs[1], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("n, chunks", [(64, 2), (21, 2), (5, 5), (3, 3), (2, 2), (40, 2)])
+def test_parallel_ranges_one_chunk_per_thread_when_even(two_threads, n, chunks):
+    """Even splits run as one chunk per thread (each extra chunk is a lock hand-off); uneven small
+    ones are handed out unit by unit; either way every index is covered exactly once."""
+    seen = []
+    G.parallel_ranges(n, lambda lo, hi: seen.append((lo, hi)))
+    assert len(seen) == chunks
+    assert sorted(i for lo, hi in seen for i in range(lo, hi)) == list(range(n))
