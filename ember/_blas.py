@@ -66,6 +66,7 @@ def _probe():
                     fns[np.dtype(dt)] = fn
                 if len(fns) == 2 and _selftest(fns):
                     _bind_thread_controls(lib, pre, suffix)
+                    _bind_axpby(lib, pre, suffix, cint)
                     return fns
     return out
 
@@ -84,6 +85,36 @@ def _bind_thread_controls(lib, pre, suffix):
         if _threads is None:
             _threads = max(1, int(g()))
         s(1)
+
+
+_axpby: dict = {}  # np.dtype -> cblas ?axpby (an OpenBLAS extension), when found
+
+
+def _bind_axpby(lib, pre, suffix, cint):
+    for ch, dt, cfl in (("s", np.float32, ctypes.c_float), ("d", np.float64, ctypes.c_double)):
+        fn = getattr(lib, f"{pre}cblas_{ch}axpby{suffix}", None)
+        if fn is None:
+            return
+        fn.argtypes = [cint, cfl, ctypes.c_void_p, cint, cfl, ctypes.c_void_p, cint]
+        fn.restype = None
+        _axpby[np.dtype(dt)] = fn
+
+
+def axpby(alpha: float, x, beta: float, y) -> None:
+    """y <- alpha * x + beta * y in place (one pass, no temporary: optimizer updates). BLAS for
+    contiguous float32/float64 NumPy arrays of one dtype; array arithmetic otherwise."""
+    if type(y) is np.ndarray and type(x) is np.ndarray and x.dtype == y.dtype and \
+            x.shape == y.shape and x.flags.c_contiguous and y.flags.c_contiguous:
+        if _fns is None:
+            _blas(y.dtype)
+        fn = _axpby.get(y.dtype)
+        if fn is not None:
+            if y.size:
+                fn(y.size, alpha, x.ctypes.data, 1, beta, y.ctypes.data, 1)
+            return
+    if beta != 1.0:
+        y *= beta
+    y += x * alpha if alpha != 1.0 else x
 
 
 def _selftest(fns) -> bool:

@@ -265,3 +265,19 @@ def test_parallel_ranges_one_chunk_per_thread_when_even(two_threads, n, chunks):
     G.parallel_ranges(n, lambda lo, hi: seen.append((lo, hi)))
     assert len(seen) == chunks
     assert sorted(i for lo, hi in seen for i in range(lo, hi)) == list(range(n))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_axpby_in_place(dtype):
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal(1000).astype(dtype)
+    y = rng.standard_normal(1000).astype(dtype)
+    want = (0.5 * x.astype(np.float64) + 0.9 * y.astype(np.float64))
+    G.axpby(0.5, x, 0.9, y)
+    assert y.dtype == dtype
+    np.testing.assert_allclose(y, want, rtol=2e-3 if dtype == np.float16 else 1e-6, atol=1e-3)
+    if dtype != np.float16 and G._set_threads is not None:  # NumPy's BLAS is an OpenBLAS
+        assert G._axpby.get(np.dtype(dtype)) is not None  # OpenBLAS's extension was bound
+    z = np.ones((4, 6), dtype)[:, ::2]  # strided: array arithmetic
+    G.axpby(2.0, np.ones((4, 3), dtype), 1.0, z)
+    assert (z == 3).all()

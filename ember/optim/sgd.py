@@ -1,6 +1,7 @@
 """Stochastic gradient descent (with momentum, dampening, Nesterov, weight decay)."""
 from __future__ import annotations
 
+from .._blas import axpby
 from .._tensor import _wrap
 from ._algos import check_nonneg
 from .optimizer import Optimizer, _scalar_value
@@ -67,13 +68,8 @@ class SGD(Optimizer):
                     if buf is None:
                         state["momentum_buffer"] = buf = _wrap(_fresh(g, p._data))
                     else:
-                        b = buf._data
-                        b *= mom
-                        if damp == 0:
-                            b += g
-                        else:
-                            b += g * (1.0 - damp)
+                        axpby(1.0 - damp, g, mom, buf._data)
                     g = g + buf._data * mom if nesterov else buf._data
-                p._data += g * -lr
+                axpby(-lr, g, 1.0, p._data)
                 p._bump_version()
         return loss
