@@ -345,13 +345,16 @@ def parallel_ranges(n: int, fn, flops: float = 1e12, grain: int = 1, per_thread:
         team.busy.release()
 
 
+_MIN_ELEMS = 1 << 19  # memory-bound work: below this a thread hand-off costs more than it saves
+
+
 def parallel_elementwise(arr, n: int, fn, elems: int) -> None:
     """fn(lo, hi) over chunks of range(n) for memory-bound NumPy work on ``elems`` elements (threads
-    pay off from about half a million elements); other backends run fn(0, n) once. Below a few
-    million elements each thread takes one chunk: every further hand-off of the interpreter lock
-    between threads can cost a wake-up (15-40 us on a VM), as much as the chunk itself."""
-    if type(arr) is np.ndarray and _fns:
-        parallel_ranges(n, fn, elems * 64.0, per_thread=1 if elems < (1 << 22) else 4)
+    pay off from ``_MIN_ELEMS``); other backends run fn(0, n) once. Below a few million elements
+    each thread takes one chunk: every further hand-off of the interpreter lock between threads
+    can cost a wake-up (15-40 us on a VM), as much as the chunk itself."""
+    if type(arr) is np.ndarray and _fns and elems >= _MIN_ELEMS:
+        parallel_ranges(n, fn, 1e12, per_thread=1 if elems < (1 << 22) else 4)
     else:
         fn(0, n)
 

@@ -17,6 +17,7 @@ from ember.ops import _kernels as K
 def two_threads(monkeypatch):
     """Force the team path however small the work and whatever the machine's core count."""
     monkeypatch.setattr(G, "_MIN_FLOPS", 0)
+    monkeypatch.setattr(G, "_MIN_ELEMS", 0)
     monkeypatch.setattr(G, "_THREAD_MNK", 0)
     monkeypatch.setattr(G, "_budget", lambda: 2)
 
@@ -231,6 +232,7 @@ def test_full_sum_special_values():
 def test_channel_affine_matches_broadcast_and_restores_bufsize(shape, threads, monkeypatch):
     monkeypatch.setattr(G, "_budget", lambda: threads)
     monkeypatch.setattr(G, "_MIN_FLOPS", 0)
+    monkeypatch.setattr(G, "_MIN_ELEMS", 0)
     rng = np.random.default_rng(4)
     x = rng.standard_normal(shape).astype(np.float32)
     s, h = rng.standard_normal(shape[1]).astype(np.float32), rng.standard_normal(shape[1]).astype(np.float32)

@@ -36,10 +36,10 @@ def relu_into(x, out) -> None:
     """out[:] = max(x, 0) for 1-D contiguous NumPy floating arrays (NaN propagates, as in torch);
     large ones are split over the thread team."""
     n = x.shape[0]
-    if n < (1 << 18):
+    from .. import _blas
+    if n < _blas._MIN_ELEMS:
         _relu_serial(x, out)
         return
-    from .. import _blas
     _blas.parallel_elementwise(x, n, lambda lo, hi: _relu_serial(x[lo:hi], out[lo:hi]), n)
 
 

@@ -24,6 +24,7 @@ def mode(request, monkeypatch):
     elif request.param == "threads":
         monkeypatch.setattr(_conv, "_SHIFT_MIN_WORK", 0)
         monkeypatch.setattr(G, "_MIN_FLOPS", 0)
+        monkeypatch.setattr(G, "_MIN_ELEMS", 0)
         if G._budget() < 2:
             monkeypatch.setattr(G, "_budget", lambda: 2)
     return request.param
