@@ -111,7 +111,8 @@ def main(argv=None) -> int:
         r["meets_target"] = r["ratio"] <= target
         results.append(r)
         print(f"{name:48s} {_fmt(r['ember_s']):>12s} {_fmt(r['torch_s']):>12s} {r['ratio']:7.2f} "
-              f"{'<=' + str(target):>7s}{'' if r['meets_target'] else '  MISSED'}", flush=True)
+              f"{'<=' + str(target):>7s}  [{r['ratio_low']:.2f}-{r['ratio_high']:.2f}]"
+              f"{'' if r['meets_target'] else '  MISSED'}", flush=True)
     if not args.only or "start" in args.only:
         e = _startup("import ember")
         t = _startup("import torch")

@@ -35,17 +35,22 @@ def _timeit(fn, min_time: float) -> float:
     return statistics.median(samples)
 
 
-def run_case(name, make, min_time=1.0, rounds=3):
-    """Alternate ember/torch timing `rounds` times; return a result dict."""
+def run_case(name, make, min_time=1.0, rounds=7):
+    """Time ember and torch in ``rounds`` short paired rounds (the order alternating between
+    rounds); return a result dict.
+
+    The ratio is the median of the per-round ratios: the machine's speed drifts by 2x and more
+    within a minute (other tenants), and a pair of back-to-back measurements sees the same
+    conditions where two separate medians need not."""
     fe, ft = make()
     te, tt = [], []
-    for _ in range(rounds):
-        gc.collect()
-        te.append(_timeit(fe, min_time / rounds))
-        gc.collect()
-        tt.append(_timeit(ft, min_time / rounds))
-    e, t = statistics.median(te), statistics.median(tt)
-    return {"case": name, "ember_s": e, "torch_s": t, "ratio": e / t}
+    for r in range(rounds):
+        for which in ((0, 1) if r % 2 == 0 else (1, 0)):
+            gc.collect()
+            (te if which == 0 else tt).append(_timeit((fe, ft)[which], min_time / rounds))
+    ratios = sorted(a / b for a, b in zip(te, tt))
+    return {"case": name, "ember_s": statistics.median(te), "torch_s": statistics.median(tt),
+            "ratio": statistics.median(ratios), "ratio_low": ratios[0], "ratio_high": ratios[-1]}
 
 
 # ---- case builders ------------------------------------------------------------------------------
