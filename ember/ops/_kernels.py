@@ -9,16 +9,18 @@ from __future__ import annotations
 import numpy as np
 
 _CHUNK = 1 << 16  # elements per step: the zero block (256 KB for float32) stays in L2
-_zeros: dict = {}
+_consts: dict = {}
 
 
-def _zero_block(dtype):
-    z = _zeros.get(dtype)
-    if z is None:
-        z = np.zeros(_CHUNK, dtype)
-        z.flags.writeable = False
-        _zeros[dtype] = z
-    return z
+def _const_block(value, n: int, dtype):
+    """A cached read-only 1-D array of n copies of value."""
+    key = (value, n, dtype)
+    c = _consts.get(key)
+    if c is None:
+        c = np.full(n, value, dtype)
+        c.flags.writeable = False
+        _consts[key] = c
+    return c
 
 
 def _relu_serial(x, out) -> None:
@@ -26,7 +28,7 @@ def _relu_serial(x, out) -> None:
     if n <= 2048:  # the scalar loop's set-up is cheaper than slicing
         np.maximum(x, 0, out=out)
         return
-    z = _zero_block(x.dtype)
+    z = _const_block(0, _CHUNK, x.dtype)
     for s in range(0, n, _CHUNK):
         e = min(n, s + _CHUNK)
         np.maximum(x[s:e], z[:e - s], out=out[s:e])
@@ -77,16 +79,6 @@ def unary(ufunc, x):
 
 
 _SUM_ROW = 4096  # elements per partial sum: each row is one BLAS dot product with a ones vector
-_ones: dict = {}
-
-
-def _ones_row(dtype):
-    o = _ones.get(dtype)
-    if o is None:
-        o = np.ones(_SUM_ROW, dtype)
-        o.flags.writeable = False
-        _ones[dtype] = o
-    return o
 
 
 def full_sum(x):
@@ -103,7 +95,7 @@ def full_sum(x):
     fx = x.reshape(-1)
     rows = fx.shape[0] // _SUM_ROW
     body = fx[:rows * _SUM_ROW].reshape(rows, _SUM_ROW)
-    ones = _ones_row(x.dtype)
+    ones = _const_block(1, _SUM_ROW, x.dtype)
     partial = np.empty(rows + 1, x.dtype)
     partial[rows] = np.add.reduce(fx[rows * _SUM_ROW:])
     if x.size < _PAR_ELEMS:
