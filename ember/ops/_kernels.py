@@ -106,7 +106,7 @@ def full_sum(x):
     return np.add.reduce(partial)
 
 
-# ---- per-channel affine (eval BatchNorm, conv bias) ---------------------------------------------
+# ---- per-channel affine (eval BatchNorm) ---------------------------------------------------------
 # NumPy 2.x buffers a broadcast operand whose rows are shorter than its ufunc buffer (8192
 # elements): ``x (C, P) * s (C, 1)`` then copies s out to a buffer first and runs 2-3x slower
 # than a multiply by a scalar. A buffer smaller than a row makes the ufunc run row by row on its
