@@ -259,6 +259,13 @@ def _tuple(v, nd):
     return (int(v),) * nd
 
 
+def _output_padding(x, y, w, stride, padding, dilation) -> tuple:
+    """The transposed convolution's output_padding that maps y back to x's full size: it recovers
+    the input rows the forward's stride skipped."""
+    return tuple(x.shape[2 + i] - ((y.shape[2 + i] - 1) * stride[i] - 2 * padding[i] +
+                                   dilation[i] * (w.shape[2 + i] - 1) + 1) for i in range(w.dim() - 2))
+
+
 class ConvNd(Function):
     save = (0, 1)
 
@@ -282,12 +289,9 @@ class ConvNd(Function):
                 gw = _wrap(both[1]) if both[1] is not None else None
                 needs = (False, False)
         if needs[0]:
-            nd = w.dim() - 2
-            # output_padding recovers input rows the forward's stride skipped
-            opad = tuple(x.shape[2 + i] - ((g.shape[2 + i] - 1) * stride[i] - 2 * padding[i] +
-                                           dilation[i] * (w.shape[2 + i] - 1) + 1) for i in range(nd))
             gx = ConvTransposeNd.apply(g, w, stride=stride, padding=padding, dilation=dilation,
-                                       groups=groups, output_padding=opad)
+                                       groups=groups, output_padding=_output_padding(x, g, w, stride,
+                                                                                     padding, dilation))
         if needs[1]:
             gw = WeightGrad.apply(x, g, kshape=tuple(w.shape[2:]), stride=stride, padding=padding,
                                   dilation=dilation, groups=groups)
@@ -339,8 +343,21 @@ class WeightGrad(Function):
 
     @staticmethod
     def backward(ctx, gg):
-        raise RuntimeError("double backward through a convolution's weight gradient is not "
-                           "supported by ember yet")
+        # WeightGrad(a, b) is the weight gradient of <b, conv(a, w)>: bilinear in (a, b), so its
+        # derivatives are the convolution with gg (for b) and that convolution's input gradient
+        # (for a)
+        a, b = ctx.saved_tensors
+        kshape, stride, padding, dilation, groups, crop = ctx.p
+        ga = gb = None
+        if ctx.needs_input_grad[1]:
+            gb = ConvNd.apply(a, gg, stride=stride, padding=padding, dilation=dilation, groups=groups)
+            if gb.shape != b.shape:
+                gb = gb[(slice(None), slice(None)) + tuple(slice(0, s) for s in b.shape[2:])]
+        if ctx.needs_input_grad[0]:
+            ga = ConvTransposeNd.apply(b, gg, stride=stride, padding=padding, dilation=dilation,
+                                       groups=groups, output_padding=_output_padding(a, b, gg, stride,
+                                                                                     padding, dilation))
+        return ga, gb
 
     def name(self):
         return "ConvolutionBackwardBackward0"

@@ -132,6 +132,26 @@ def _argmax_nan(m, win, k, nd):
     return am, vals
 
 
+def _argmax_positions(m, geom, am):
+    """Flat index into the padded input (batch planes flattened) of each window's arg-max."""
+    shape, k, st, p, d, out, right = geom
+    nd = len(k)
+    lead = len(shape) - nd
+    S = shape[lead:]
+    padded = tuple(S[i] + p[i] + right[i] for i in range(nd))
+    B = int(np.prod(shape[:lead])) if lead else 1
+    plane = int(np.prod(padded))
+    pos = m.arange(B, dtype=np.intp).reshape((B,) + (1,) * nd) * plane
+    step = plane
+    for i in range(nd):
+        step //= padded[i]
+        o_i = (m.arange(out[i], dtype=np.intp) * (st[i] * step)).reshape(
+            (1,) + tuple(out[i] if j == i else 1 for j in range(nd)))
+        pos = pos + o_i + am[i].reshape((B,) + out).astype(np.intp) * (d[i] * step)
+    crop = (slice(None),) + tuple(slice(p[i], p[i] + S[i]) for i in range(nd))
+    return pos.reshape(-1), B, padded, crop
+
+
 class _MaxPoolBackward(Function):
     """Route each output gradient to its window's arg-max in the (padded) input: a plain scatter
     when windows do not overlap, an unbuffered add (ufunc.at) when they do."""
@@ -141,35 +161,40 @@ class _MaxPoolBackward(Function):
         ctx.geom, ctx.am = geom, am
         m = xp(g)
         shape, k, st, p, d, out, right = geom
-        nd = len(k)
-        lead = len(shape) - nd
-        S = shape[lead:]
-        padded = tuple(S[i] + p[i] + right[i] for i in range(nd))
-        B = int(np.prod(shape[:lead])) if lead else 1
-        plane = int(np.prod(padded))
-        pos = m.arange(B, dtype=np.intp).reshape((B,) + (1,) * nd) * plane  # flat padded index
-        step = plane
-        for i in range(nd):
-            step //= padded[i]
-            o_i = (m.arange(out[i], dtype=np.intp) * (st[i] * step)).reshape(
-                (1,) + tuple(out[i] if j == i else 1 for j in range(nd)))
-            pos = pos + o_i + am[i].reshape((B,) + out).astype(np.intp) * (d[i] * step)
-        pos = pos.reshape(-1)
+        pos, B, padded, crop = _argmax_positions(m, geom, am)
         g2 = g.reshape(-1)
-        gx = m.zeros(B * plane, dtype=g.dtype)
-        if all(st[i] >= d[i] * (k[i] - 1) + 1 for i in range(nd)):  # each input in one window at most
+        gx = m.zeros(B * int(np.prod(padded)), dtype=g.dtype)
+        if all(st[i] >= d[i] * (k[i] - 1) + 1 for i in range(len(k))):  # each input in one window at most
             gx[pos] = g2
         elif hasattr(m.add, "at"):
             m.add.at(gx, pos, g2)
         else:  # pragma: no cover - backends without ufunc.at
-            gx = m.bincount(pos, weights=g2, minlength=B * plane).astype(g.dtype)
+            gx = m.bincount(pos, weights=g2, minlength=gx.shape[0]).astype(g.dtype)
         gx = gx.reshape((B,) + padded)
-        crop = (slice(None),) + tuple(slice(p[i], p[i] + S[i]) for i in range(nd))
         return m.ascontiguousarray(gx[crop]).reshape(shape)
 
     @staticmethod
     def backward(ctx, gg):
-        raise RuntimeError("double backward of max pooling is not supported by ember yet")
+        return _MaxPoolGather.apply(gg, geom=ctx.geom, am=ctx.am)
+
+
+class _MaxPoolGather(Function):
+    """The adjoint of _MaxPoolBackward (its gradient): each window's value of gg at the window's
+    arg-max, shaped like the pooled output."""
+
+    @staticmethod
+    def forward(ctx, gg, geom=None, am=None):
+        ctx.geom, ctx.am = geom, am
+        m = xp(gg)
+        shape, k, st, p, d, out, right = geom
+        pos, B, padded, crop = _argmax_positions(m, geom, am)
+        full = m.zeros((B,) + padded, dtype=gg.dtype)
+        full[crop] = gg.reshape((B,) + tuple(shape[len(shape) - len(k):]))
+        return full.reshape(-1)[pos].reshape(tuple(shape[:len(shape) - len(k)]) + tuple(out))
+
+    @staticmethod
+    def backward(ctx, ggg):
+        return _MaxPoolBackward.apply(ggg, geom=ctx.geom, am=ctx.am)
 
 
 def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd):
