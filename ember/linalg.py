@@ -339,16 +339,17 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
 
 
 class Eigh(Function):
+    save_output = "all"  # the formula reads L and V: differentiable when differentiating twice
+
     @staticmethod
     def forward(ctx, a, uplo="L"):
         m = xp(a)
         w, v = m.linalg.eigh(a, UPLO=uplo)
-        ctx.w, ctx.v = w, v
         return w, v
 
     @staticmethod
     def backward(ctx, gL, gV):
-        L, V = _wrap(ctx.w), _wrap(ctx.v)
+        L, V = ctx.outputs
         n = L.shape[-1]
         if gV is None:
             return matmul(V * gL.unsqueeze(-2), _mT(V))
@@ -398,16 +399,17 @@ def eigvals(A, *, out=None) -> Tensor:
 
 
 class SVD(Function):
+    save_output = "all"  # the formula reads U, S and Vh: differentiable when differentiating twice
+
     @staticmethod
     def forward(ctx, a, full_matrices=True):
         m = xp(a)
         u, s, vh = m.linalg.svd(a, full_matrices=full_matrices)
-        ctx.u, ctx.s, ctx.vh = u, s, vh
         return u, s.astype(a.real.dtype, copy=False), vh
 
     @staticmethod
     def backward(ctx, gU, gS, gVh):
-        U, S, Vh = _wrap(ctx.u), _wrap(ctx.s), _wrap(ctx.vh)
+        U, S, Vh = ctx.outputs
         m, n = U.shape[-2], Vh.shape[-1]
         k = S.shape[-1]
         if U.shape[-1] != k:  # full_matrices: only the first k singular vectors carry a gradient
@@ -468,7 +470,7 @@ def _svd_old(input, some=True, compute_uv=True):
 
 
 class QR(Function):
-    save_output = False
+    save_output = "all"  # the formula reads Q and R: differentiable when differentiating twice
 
     @staticmethod
     def forward(ctx, a, mode="reduced"):
@@ -478,7 +480,6 @@ class QR(Function):
             r = m.linalg.qr(a, mode="r")
             return m.zeros((0,), dtype=a.dtype), r
         q, r = m.linalg.qr(a, mode=mode)
-        ctx.q, ctx.r = q, r
         return q, r
 
     @staticmethod
@@ -487,7 +488,7 @@ class QR(Function):
             raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when "
                                "mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to "
                                "differentiate through linalg.qr.")
-        Q, R = _wrap(ctx.q), _wrap(ctx.r)
+        Q, R = ctx.outputs
         m, n = Q.shape[-2], R.shape[-1]
         if m < n or Q.shape[-1] != R.shape[-2] or (ctx.mode == "complete" and m > n):
             raise NotImplementedError("The QR decomposition is not differentiable when mode='complete' "

@@ -15,7 +15,8 @@
 records a node whose ``next_functions`` point at the inputs' nodes. Because backward is written in
 ember ops, running it with grad mode on (``create_graph=True``) records a graph of its own: higher
 order gradients come for free. Declaring ``save = (0, 1)`` keeps those inputs (version-checked) for
-backward as ``ctx.saved_tensors``; ``save_output = True`` keeps the output as ``ctx.output``.
+backward as ``ctx.saved_tensors``; ``save_output = True`` keeps the output as ``ctx.output``
+(``"all"``: every output, as ``ctx.outputs``).
 """
 from __future__ import annotations
 
@@ -78,6 +79,27 @@ class Function(Node):
                 t._vc, t._rg, t._grad_fn = ref[0]._vc, True, self
             return t
         return ref[0] if ref is not None else None
+
+    @property
+    def outputs(self) -> tuple:
+        """All outputs for backward (``save_output = "all"``), live when differentiating twice."""
+        if self._freed:
+            raise RuntimeError(FREED_MSG)
+        res = []
+        for i, (det, ref) in enumerate(self._outputs_all):
+            if det._vc[0] != 0:
+                raise RuntimeError(version_error(det, self, i))
+            if not state.grad_enabled:
+                res.append(det)
+                continue
+            t = ref()
+            if t is None:  # dropped by the user: re-attach it to this node
+                t = _wrap(det._data)
+                t._vc, t._rg, t._grad_fn = det._vc, True, self
+                if i:
+                    t._output_nr = i
+            res.append(t)
+        return tuple(res)
 
     def _fill_none(self, grads):
         from . import creation
@@ -228,7 +250,14 @@ def _record(ctx, cls, tensors, out):
         results.append(t)
     ctx._n_outputs = len(out)
     ctx._out_meta = metas
-    if cls.save_output:
+    if cls.save_output == "all":
+        saved = []
+        for r in results:
+            det = _wrap(r._data)
+            det._vc = r._vc = [0]
+            saved.append((det, weakref.ref(r)))
+        ctx._outputs_all = tuple(saved)
+    elif cls.save_output:
         r0 = results[0]
         det = _wrap(r0._data)
         det._vc = r0._vc = [0]

@@ -106,6 +106,7 @@ class _MomentMean(Function):
     """(var or std, mean) in one node, as torch's VarMeanBackward0 / StdMeanBackward0."""
 
     save = (0,)
+    save_output = True  # std_mean's backward reads the std (live when differentiating twice)
     _materialize = False  # an unused output contributes nothing (not 0 * nan)
 
     @classmethod
@@ -118,7 +119,6 @@ class _MomentMean(Function):
         mu = _arr(m, m.sum(x if _acc_dtype(x.dtype) is None else x.astype(np.float32), axis=dims,
                              keepdims=keepdim) / n if n else m.sum(x, axis=dims, keepdims=keepdim) * np.nan,
                   x.dtype)
-        ctx.s_r = r
         return r, mu
 
     @classmethod
@@ -127,7 +127,7 @@ class _MomentMean(Function):
         if g is not None:
             if cls is StdMean:
                 from .pointwise import where
-                y = _wrap(ctx.s_r)
+                y = ctx.output
                 g = where(y == 0, 0, g / where(y == 0, 1, y))
                 g, c = _VarBase._dvar(ctx, g)
                 out = g * c

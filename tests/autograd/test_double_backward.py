@@ -114,3 +114,40 @@ def test_third_order_through_conv_and_pool():
         res.append((gw.detach().numpy(), gx.detach().numpy(), w.grad.numpy(), x.grad.numpy()))
     for a, b in zip(*res):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+
+
+_LINALG = {
+    "svdvals": lambda L, x: L.linalg.svdvals(x) ** 3,
+    "svd U": lambda L, x: L.linalg.svd(x, full_matrices=False)[0] ** 3,
+    "eigh values": lambda L, x: L.linalg.eigh(x + x.T)[0] ** 3,
+    "eigh vectors": lambda L, x: L.linalg.eigh(x + x.T)[1] ** 3,
+    "qr R": lambda L, x: L.linalg.qr(x)[1] ** 3,
+    "std_mean": lambda L, x: L.std_mean(x, 1)[0] ** 3 + L.std_mean(x, 0)[1] ** 3,
+}
+
+
+@pytest.mark.parametrize("name", sorted(_LINALG))
+def test_second_order_through_decompositions_reads_live_outputs(name):
+    """Backward formulas that read the op's outputs (U, S, Vh; eigenvectors; Q, R; the std) must
+    differentiate through them when create_graph is on, not treat them as constants."""
+    x0 = np.random.default_rng(5).standard_normal((4, 3))[:3]
+    res = []
+    for L in (ember, torch):
+        x = L.from_numpy(x0.copy()).requires_grad_(True)
+        g, = L.autograd.grad(_LINALG[name](L, x).sum(), x, create_graph=True)
+        assert g.requires_grad
+        (g ** 2).sum().backward()
+        res.append((g.detach().numpy(), x.grad.numpy()))
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-10)
+
+
+def test_modified_decomposition_output_is_a_version_error():
+    for L in (ember, torch):
+        x = L.from_numpy(np.random.default_rng(6).standard_normal((3, 3))).requires_grad_(True)
+        U, S, Vh = L.linalg.svd(x)
+        loss = (U ** 2).sum() + S.sum()
+        with L.no_grad():
+            U.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            loss.backward()
