@@ -192,7 +192,7 @@ def renorm(input, p, dim, maxnorm, *, out=None) -> Tensor:
     d = _wrap_dim(dim, input.dim())
     others = [i for i in range(input.dim()) if i != d]
     norm = _E().linalg.vector_norm(input, p, dim=others, keepdim=True)
-    factor = _E().where(norm > maxnorm, maxnorm / (norm + 1e-7), 1.0).detach()
+    factor = _E().where(norm > maxnorm, maxnorm / (norm + 1e-7), 1.0)  # differentiable, as torch
     return _out(input * factor.to(input.dtype if input.dtype.is_floating_point else norm.dtype), out)
 
 

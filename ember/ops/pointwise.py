@@ -84,6 +84,27 @@ def _sgn(x):
     return m.sign(x)
 
 
+def _trigamma(x):
+    from .extra_special import polygamma
+    return polygamma(1, x)
+
+
+def _sgn_grad(g, x, y):
+    """d (z / |z|): (g - Re(g conj(sgn)) sgn) / |z| (0 at z = 0); the sign of a real is constant."""
+    if not x.is_complex():
+        return g * 0
+    a = x.abs()
+    return where(a == 0, 0, (g - (g * y.conj()).real * y) / where(a == 0, 1, a))
+
+
+def _angle_grad(g, x):
+    """d angle(z): i z / |z|^2 (0 at z = 0) for complex z; angle of a real number is constant."""
+    if not x.is_complex():
+        return g * 0
+    a2 = (x * x.conj()).real
+    return where(a2 == 0, 0, g * x * 1j / where(a2 == 0, 1, a2))
+
+
 def _uf(name):
     """Forward of a unary op that is one ufunc: large NumPy arrays go over the thread team."""
     f = getattr(np, name)
@@ -120,17 +141,17 @@ _UNARY = {
     "erfc": (lambda m, x: (1 - _erf(x)).astype(x.dtype), lambda g, x, y: g * (-2 / math.sqrt(math.pi)) * (-x * x).exp(), True),
     "erfinv": (lambda m, x: _erfinv(x).astype(x.dtype), lambda g, x, y: g * (math.sqrt(math.pi) / 2) * (y * y).exp(), True),
     "lgamma": (lambda m, x: _lgamma(x).astype(x.dtype), lambda g, x, y: g * x.digamma(), True),
-    "digamma": (lambda m, x: _digamma(x).astype(x.dtype), None, True),
+    "digamma": (lambda m, x: _digamma(x).astype(x.dtype), lambda g, x, y: g * _trigamma(x), True),
     "reciprocal": (lambda m, x: 1 / x, lambda g, x, y: -g * (y * y).conj(), True),
     "square": (lambda m, x: x * x, lambda g, x, y: 2 * g * x.conj(), False),
     "sign": (lambda m, x: m.sign(x), lambda g, x, y: g * 0, False),
-    "sgn": (lambda m, x: _sgn(x), lambda g, x, y: g * 0, False),
+    "sgn": (lambda m, x: _sgn(x), lambda g, x, y: _sgn_grad(g, x, y), False),
     "floor": (lambda m, x: m.floor(x) if x.dtype.kind == "f" else x.copy(), lambda g, x, y: g * 0, False),
     "ceil": (lambda m, x: m.ceil(x) if x.dtype.kind == "f" else x.copy(), lambda g, x, y: g * 0, False),
     "trunc": (lambda m, x: m.trunc(x) if x.dtype.kind == "f" else x.copy(), lambda g, x, y: g * 0, False),
     "frac": (lambda m, x: x - m.trunc(x), lambda g, x, y: g, False),
     "relu": (lambda m, x: _relu(m, x), lambda g, x, y: g * (y != 0), False),  # y >= 0 or NaN
-    "angle": (lambda m, x: m.angle(x).astype(x.real.dtype) if x.dtype.kind == "c" else m.where(x < 0, math.pi, 0).astype(x.dtype) , lambda g, x, y: g * 0, True),
+    "angle": (lambda m, x: m.angle(x).astype(x.real.dtype) if x.dtype.kind == "c" else m.where(x < 0, math.pi, 0).astype(x.dtype), lambda g, x, y: _angle_grad(g, x), True),
     "sinc": (lambda m, x: m.sinc(x), lambda g, x, y: g * m_sinc_grad(x), True),
     "deg2rad": (lambda m, x: m.deg2rad(x), lambda g, x, y: g * (math.pi / 180), True),
     "rad2deg": (lambda m, x: m.rad2deg(x), lambda g, x, y: g * (180 / math.pi), True),
@@ -742,12 +763,36 @@ def polar(abs, angle):
     return complex_(abs * angle.cos(), abs * angle.sin())
 
 
+class _Complex(Function):
+    """Real and imaginary parts written into one complex array (arithmetic would turn an infinite
+    imaginary part into a NaN real part, and lose a negative zero)."""
+
+    @staticmethod
+    def forward(ctx, re, im):
+        m = xp(re)
+        out = m.empty(np.broadcast_shapes(re.shape, im.shape), dtype=np.result_type(re.dtype, np.complex64))
+        out.real = re
+        out.imag = im
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        from ._function import sum_to_shape
+        (rs, _), (is_, _) = ctx._input_meta
+        return sum_to_shape(g.real, tuple(rs)), sum_to_shape(g.imag, tuple(is_))
+
+    def name(self):
+        return "ComplexBackward0"
+
+
 def complex_(real, imag):
     """A complex tensor from real and imaginary parts."""
     if real.dtype is not imag.dtype:
         raise RuntimeError(f"Expected object of scalar type {_type_word(real.dtype)} but got scalar "
                            f"type {_type_word(imag.dtype)} for second argument")
-    return real.to(real.dtype.to_complex()) + imag.to(real.dtype.to_complex()) * 1j
+    if not real.dtype.is_floating_point or real.dtype.itemsize < 4:
+        return real.to(real.dtype.to_complex()) + imag.to(real.dtype.to_complex()) * 1j
+    return _Complex.apply(real, imag)
 
 
 def view_as_real(input):

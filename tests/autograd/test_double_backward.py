@@ -151,3 +151,41 @@ def test_modified_decomposition_output_is_a_version_error():
             U.mul_(2)
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             loss.backward()
+
+
+_GRADS = {  # first-order gradients that were wrong (renorm, angle) or missing (digamma's)
+    "renorm p2": lambda L, x: L.renorm(x, 2, 0, 1.0),
+    "renorm p3 dim1": lambda L, x: L.renorm(x, 3, 1, 0.7),
+    "angle of complex(x, x^2)": lambda L, x: L.angle(L.complex(x, x * x)),
+    "abs * angle of complex": lambda L, x: L.abs(L.complex(x, 2 * x + 1)) * L.angle(L.complex(x, 2 * x + 1)),
+    "digamma": lambda L, x: L.digamma(x.abs() + 0.5),
+    "lgamma": lambda L, x: L.lgamma(x.abs() + 0.5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_GRADS))
+def test_first_and_second_order_gradients_match_torch(name):
+    x0 = np.random.default_rng(7).standard_normal((3, 4))
+    res = []
+    for L in (ember, torch):
+        x = L.from_numpy(x0.copy()).requires_grad_(True)
+        y = _GRADS[name](L, x)
+        v = L.from_numpy(np.random.default_rng(8).standard_normal(tuple(y.shape)))
+        g, = L.autograd.grad((y * v).sum(), x, create_graph=True)
+        (g ** 3).sum().backward()
+        res.append((y.detach().numpy(), g.detach().numpy(), x.grad.numpy()))
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9)
+
+
+def test_angle_of_complex_leaf_and_complex_keeps_inf_and_signed_zero():
+    z0 = np.array([1 + 2j, -3 - 1j, 0.5 - 4j, 0j])
+    grads = []
+    for L in (ember, torch):
+        z = L.from_numpy(z0.copy()).requires_grad_(True)
+        (L.angle(z) * L.arange(4.0, dtype=L.float64)).sum().backward()
+        grads.append(z.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], atol=1e-15)
+    z = ember.complex(ember.tensor([1.0, -1.0]), ember.tensor([float("inf"), -0.0]))
+    assert z.numpy()[0] == complex(1, float("inf")) and np.signbit(z.numpy()[1].imag)
+    assert ember.complex(ember.tensor([1.0, 2.0]), ember.tensor(3.0)).tolist() == [1 + 3j, 2 + 3j]
