@@ -126,7 +126,7 @@ _LAZY_NAMES = {  # name -> (module, attribute)
 }
 _LAZY_NAMES.update({n: ("linalg", "_TOP") for n in ("det", "logdet", "slogdet", "inverse", "svd",
                                                      "cholesky", "pinverse", "matrix_power",
-                                                     "matrix_exp", "qr")})
+                                                     "matrix_exp", "qr", "lu", "lu_solve", "lu_unpack")})
 
 
 def __getattr__(name: str):

@@ -27,7 +27,9 @@ for _name, _fields in (("linalg_svd", ("U", "S", "Vh")), ("svd", ("U", "S", "V")
                        ("linalg_eigh", ("eigenvalues", "eigenvectors")),
                        ("linalg_eig", ("eigenvalues", "eigenvectors")), ("linalg_qr", ("Q", "R")),
                        ("qr", ("Q", "R")), ("linalg_inv_ex", ("inverse", "info")),
-                       ("linalg_cholesky_ex", ("L", "info")),
+                       ("linalg_cholesky_ex", ("L", "info")), ("linalg_solve_ex", ("result", "info")),
+                       ("linalg_lu", ("P", "L", "U")), ("linalg_lu_factor", ("LU", "pivots")),
+                       ("linalg_lu_factor_ex", ("LU", "pivots", "info")),
                        ("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))):
     _RT[_name] = _return_type(_name, _fields)
 
@@ -702,7 +704,12 @@ _TOP = {"det": det, "logdet": logdet, "slogdet": _slogdet_old, "inverse": inv, "
         "cholesky": _cholesky_old, "pinverse": pinverse, "matrix_power": matrix_power,
         "matrix_exp": matrix_exp, "qr": _qr_old}
 
-__all__ = ["LinAlgError", "norm", "vector_norm", "matrix_norm", "det", "slogdet", "inv", "inv_ex", "solve",
+from ._linalg_lu import (lu, lu_factor, lu_factor_ex, lu_legacy, lu_solve, lu_solve_legacy,  # noqa: E402
+                         lu_unpack, solve_ex, solve_triangular)
+_TOP.update({"lu": lu_legacy, "lu_solve": lu_solve_legacy, "lu_unpack": lu_unpack})
+register_methods({"lu": lu_legacy, "lu_solve": lambda self, LU_data, LU_pivots: lu_solve_legacy(self, LU_data, LU_pivots)})
+
+__all__ = ["LinAlgError", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "solve_ex", "solve_triangular", "norm", "vector_norm", "matrix_norm", "det", "slogdet", "inv", "inv_ex", "solve",
            "lstsq", "svd", "svdvals", "qr", "eigh", "eigvalsh", "eig", "eigvals", "cholesky", "cholesky_ex",
            "pinv", "matrix_rank", "matrix_power", "matrix_exp", "cross", "multi_dot", "tensorinv",
            "tensorsolve", "cond", "vecdot", "matmul", "diagonal", "vander"]
