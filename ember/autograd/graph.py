@@ -360,16 +360,19 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
                     r = h(grads)
                     if r is not None:
                         grads = tuple(r)
-            if node._materialize:
-                for g in grads:
-                    if g is None:
-                        grads = node._fill_none(grads)
-                        break
-            if anomaly_on:
-                in_grads = _anomalous_backward(node, grads)
+            if not any(g is not None for g in grads):
+                in_grads = ()  # no gradient reached this node (an input's gradient was undefined)
             else:
-                in_grads = node._backward(grads)
-            if node._post_hooks:
+                if node._materialize:
+                    for g in grads:
+                        if g is None:
+                            grads = node._fill_none(grads)
+                            break
+                if anomaly_on:
+                    in_grads = _anomalous_backward(node, grads)
+                else:
+                    in_grads = node._backward(grads)
+            if node._post_hooks and in_grads:
                 for h in node._post_hooks:
                     r = h(in_grads, grads)
                     if r is not None:

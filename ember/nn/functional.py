@@ -7,11 +7,14 @@ from ._functional_act import (softmax, log_softmax, softmin, relu, relu6, leaky_
                               glu, sigmoid, tanh, dropout, dropout1d, dropout2d, dropout3d,
                               alpha_dropout, linear, bilinear, embedding, one_hot)
 from ._functional_pool import (max_pool1d, max_pool2d, max_pool3d, max_pool1d_with_indices,  # noqa: F401
-                               max_pool2d_with_indices, avg_pool1d, avg_pool2d, avg_pool3d, lp_pool2d,
+                               max_pool2d_with_indices, max_pool3d_with_indices, avg_pool1d, avg_pool2d, avg_pool3d, lp_pool2d,
                                adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d,
                                adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d,
                                max_unpool2d, interpolate, upsample, upsample_nearest,
                                upsample_bilinear, pad, pixel_shuffle, pixel_unshuffle, unfold, fold)
+from ._functional_more import (relu_, elu_, leaky_relu_, hardtanh_, selu_, celu_, threshold_,  # noqa: F401
+                               rrelu_, adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices,
+                               adaptive_max_pool3d_with_indices, pdist, feature_alpha_dropout)
 from ._functional_attn import scaled_dot_product_attention, multi_head_attention_forward  # noqa: F401
 from ._functional_extra import (ctc_loss, embedding_bag, affine_grid, grid_sample,  # noqa: F401
                                 multilabel_margin_loss, triplet_margin_with_distance_loss,

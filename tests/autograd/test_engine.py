@@ -403,3 +403,17 @@ def test_grad_fn_class_names_match_torch_for_per_call_names():
         else:
             want = names
     assert got == want
+
+
+def test_undefined_gradient_flows_as_none_through_earlier_nodes():
+    """A backward that leaves an input's gradient undefined (the 0-"norm") must not hand None to
+    the node before it (MulBackward crashed): that node is skipped and x.grad stays None, as in
+    torch."""
+    from tests._oracle import torch
+    for L in (ember, torch):
+        x = L.ones(3, requires_grad=True)
+        L.linalg.vector_norm(x * 2, 0).backward()
+        assert x.grad is None
+        y = L.ones(3, requires_grad=True)
+        (L.linalg.vector_norm(y * 2, 0) + (y * 3).sum()).backward()
+        assert y.grad.tolist() == [3.0, 3.0, 3.0]
