@@ -281,7 +281,8 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, r
 
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
-    loss = P.where(target == 1, input, P.clamp(margin - input, min=0))
+    # a target that is neither 1 nor -1 gets both terms, as in torch
+    loss = P.where(target != 1, P.clamp(margin - input, min=0), 0) + P.where(target != -1, input, 0)
     return _reduce(loss, _legacy(size_average, reduce, reduction))
 
 

@@ -215,28 +215,29 @@ def feature_alpha_dropout(input, p, train) -> Tensor:
 
 
 # ---- losses (reduction as 0/1/2) ---------------------------------------------------------------
-def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=1) -> Tensor:
+# torch.* spells these with an int reduction that defaults to 0 (none), unlike nn.functional's 'mean'
+def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=0) -> Tensor:
     """BCE on logits."""
     return _F().binary_cross_entropy_with_logits(input, target, weight, reduction=_red(reduction),
                                                  pos_weight=pos_weight)
 
 
-def kl_div(input, target, reduction=1, *, log_target=False) -> Tensor:
+def kl_div(input, target, reduction=0, *, log_target=False) -> Tensor:
     """KL divergence (input is log-probabilities)."""
     return _F().kl_div(input, target, reduction=_red(reduction), log_target=log_target)
 
 
-def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=1) -> Tensor:
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=0) -> Tensor:
     """Cosine embedding loss."""
     return _F().cosine_embedding_loss(input1, input2, target, margin, reduction=_red(reduction))
 
 
-def hinge_embedding_loss(input, target, margin=1.0, reduction=1) -> Tensor:
+def hinge_embedding_loss(input, target, margin=1.0, reduction=0) -> Tensor:
     """Hinge embedding loss."""
     return _F().hinge_embedding_loss(input, target, margin, reduction=_red(reduction))
 
 
-def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=1) -> Tensor:
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=0) -> Tensor:
     """Margin ranking loss."""
     return _F().margin_ranking_loss(input1, input2, target, margin, reduction=_red(reduction))
 
@@ -246,7 +247,7 @@ def poisson_nll_loss(input, target, log_input, full, eps, reduction) -> Tensor:
     return _F().poisson_nll_loss(input, target, log_input, full, eps=eps, reduction=_red(reduction))
 
 
-def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction=1) -> Tensor:
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction=0) -> Tensor:
     """Triplet margin loss."""
     return _F().triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction=_red(reduction))
 

@@ -64,3 +64,18 @@ def test_feature_alpha_dropout_drops_whole_channels():
     dropped = np.isclose(y, a * scale - scale * a * 0.5).all(axis=(2, 3))
     kept = np.isclose(y, X * scale - scale * a * 0.5).all(axis=(2, 3))
     assert (dropped | kept).all() and dropped.any() and kept.any()
+
+
+def test_top_level_losses_default_to_no_reduction():
+    """torch.kl_div & co. (the ATen spellings, int reduction) reduce nothing by default."""
+    rng = np.random.default_rng(1)
+    x, y = rng.uniform(0.1, 0.9, (3, 4)), rng.uniform(0.1, 0.9, (3, 4))
+    t = np.array([1.0, -1.0, 1.0])
+    for f, args in [("kl_div", (x, y)), ("binary_cross_entropy_with_logits", (x, y)),
+                    ("hinge_embedding_loss", (x, y)), ("cosine_embedding_loss", (x, y, t)),
+                    ("margin_ranking_loss", (x[0], y[0], np.ones(4))),
+                    ("triplet_margin_loss", (x, y, 2 * y))]:
+        outs = [getattr(L, f)(*(L.from_numpy(a) for a in args)).numpy() for L in (ember, torch)]
+        np.testing.assert_allclose(outs[0], outs[1], rtol=1e-9, err_msg=f)
+        red = [getattr(L, f)(*(L.from_numpy(a) for a in args), reduction=2).item() for L in (ember, torch)]
+        np.testing.assert_allclose(red[0], red[1], rtol=1e-9, err_msg=f)
