@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap, register_methods
+from ..autograd.grad_mode import state as _gs
 from ._binary import _out
 from ._function import Function, xp
 from ._inplace import inplace_fn
@@ -208,7 +209,10 @@ def frexp(input, *, out=None):
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
     m = xp(input._data)
     man, ex = m.frexp(input._data)
-    r = _frexp_t((_wrap(man.astype(input._data.dtype)), _wrap(ex.astype(np.int32))))
+    mant = _wrap(man.astype(input._data.dtype))
+    if input.requires_grad and _gs.grad_enabled:  # d mantissa / d input = 2**-exponent
+        mant = input * _wrap(m.ldexp(m.ones_like(man), -ex).astype(input._data.dtype))
+    r = _frexp_t((mant, _wrap(ex.astype(np.int32))))
     if out is not None:
         out[0].copy_(r[0])
         out[1].copy_(r[1])

@@ -189,3 +189,14 @@ def test_angle_of_complex_leaf_and_complex_keeps_inf_and_signed_zero():
     z = ember.complex(ember.tensor([1.0, -1.0]), ember.tensor([float("inf"), -0.0]))
     assert z.numpy()[0] == complex(1, float("inf")) and np.signbit(z.numpy()[1].imag)
     assert ember.complex(ember.tensor([1.0, 2.0]), ember.tensor(3.0)).tolist() == [1 + 3j, 2 + 3j]
+
+
+def test_frexp_mantissa_gradient():
+    res = []
+    for L in (ember, torch):
+        x = L.tensor([3.0, -0.7, 0.0, 1e-300, 6e5], dtype=L.float64, requires_grad=True)
+        m, e = L.frexp(x)
+        (m * L.arange(5.0, dtype=L.float64)).sum().backward()
+        res.append((m.detach().numpy(), e.numpy(), x.grad.numpy()))
+    for a, b in zip(*res):
+        np.testing.assert_array_equal(a, b)
