@@ -14,7 +14,6 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap, register_methods
-from ..autograd.grad_mode import state as _gs
 from ._binary import _out
 from ._function import Function, xp
 from ._inplace import inplace_fn
@@ -203,16 +202,29 @@ def dist(input, other, p=2) -> Tensor:
 
 
 # ---- frexp / isin / unravel_index --------------------------------------------------------------
+class _Mantissa(Function):
+    """frexp's mantissa; its derivative is 2**-exponent (the exponent is piecewise constant)."""
+
+    @staticmethod
+    def forward(ctx, x, ex=None):
+        ctx.ex = ex
+        return xp(x).ldexp(x, -ex).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        m = xp(g._data)
+        return g * _wrap(m.ldexp(m.ones_like(g._data), -ctx.ex))
+
+    def name(self):
+        return "FrexpBackward0"
+
+
 def frexp(input, *, out=None):
     """Decompose into mantissa in [0.5, 1) and integer exponent: input = mantissa * 2**exponent."""
     if not input.dtype.is_floating_point:
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
-    m = xp(input._data)
-    man, ex = m.frexp(input._data)
-    mant = _wrap(man.astype(input._data.dtype))
-    if input.requires_grad and _gs.grad_enabled:  # d mantissa / d input = 2**-exponent
-        mant = input * _wrap(m.ldexp(m.ones_like(man), -ex).astype(input._data.dtype))
-    r = _frexp_t((mant, _wrap(ex.astype(np.int32))))
+    ex = xp(input._data).frexp(input._data)[1].astype(np.int32)
+    r = _frexp_t((_Mantissa.apply(input, ex=ex), _wrap(ex)))
     if out is not None:
         out[0].copy_(r[0])
         out[1].copy_(r[1])

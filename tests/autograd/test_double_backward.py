@@ -194,7 +194,7 @@ def test_angle_of_complex_leaf_and_complex_keeps_inf_and_signed_zero():
 def test_frexp_mantissa_gradient():
     res = []
     for L in (ember, torch):
-        x = L.tensor([3.0, -0.7, 0.0, 1e-300, 6e5], dtype=L.float64, requires_grad=True)
+        x = L.tensor([3.0, -0.7, 0.0, 1e-30, 6e5], dtype=L.float64, requires_grad=True)
         m, e = L.frexp(x)
         (m * L.arange(5.0, dtype=L.float64)).sum().backward()
         res.append((m.detach().numpy(), e.numpy(), x.grad.numpy()))
