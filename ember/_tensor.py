@@ -10,7 +10,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._device import CPU, array_module, device_of_array
-from .autograd.grad_mode import state as _grad_state
+from .autograd.grad_mode import INFERENCE_ACTIVE as _INFERENCE_ACTIVE, state as _grad_state
 
 
 class Size(tuple):
@@ -53,6 +53,7 @@ class Tensor:
     _output_nr = 0
     _names = None
     _is_param = False
+    _inference = False  # created under inference_mode (see autograd.grad_mode.inference_mode)
 
     def __new__(cls, *args, **kwargs):
         t = object.__new__(cls)
@@ -224,6 +225,9 @@ class Tensor:
                                "differentiation use var_no_grad = var.detach().")
         if value and not (self.is_floating_point() or self.is_complex()):
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        if value and self._inference and not _grad_state.inference:
+            raise RuntimeError("Setting requires_grad=True on inference tensor outside InferenceMode is "
+                               "not allowed.")
         self._rg = value
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
@@ -250,6 +254,8 @@ class Tensor:
         return vc[0] if vc is not None else 0
 
     def _bump_version(self) -> None:
+        if self._inference and not _grad_state.inference:
+            raise RuntimeError(_INFERENCE_INPLACE)
         vc = self._vc
         if vc is None:
             self._vc = [1]
@@ -475,6 +481,8 @@ class Tensor:
         t._vc = self._vc
         if self._names is not None:
             t._names = self._names
+        if self._inference or t._inference:
+            _same_inference(t, self)
         return t
 
     def detach_(self) -> "Tensor":
@@ -523,10 +531,24 @@ def _wrap(arr) -> Tensor:
     t._grad_fn = None
     t._base = None
     t._vc = None
+    if _INFERENCE_ACTIVE[0] and _grad_state.inference:  # made under inference_mode
+        t._inference = True
     return t
 
 
 _new = object.__new__
+
+
+def _same_inference(view: "Tensor", base: "Tensor") -> None:
+    """A view (or detach) is an inference tensor exactly when its base is, wherever it is made."""
+    if base._inference:
+        view._inference = True
+    elif view._inference:
+        del view.__dict__["_inference"]
+
+_INFERENCE_INPLACE = ("Inplace update to inference tensor outside InferenceMode is not allowed.You can "
+                      "make a clone to get a normal tensor before doing inplace update.See "
+                      "https://github.com/pytorch/rfcs/pull/17 for more details.")
 _ndarray = np.ndarray
 _generic = np.generic
 _asarray = np.asarray

@@ -26,11 +26,6 @@ SCRIPTS = [os.path.basename(p) for p in record_expected.script_paths()]
 
 # script -> {expected line: why ember prints something else}
 KNOWN = {
-    "10_module_inference_device.py": {
-        "inference_mode: True False torch.Size([2, 1])":
-            "Tensor.is_inference() is False for tensors made under torch.inference_mode() "
-            "(nothing sets the flag; ember/autograd/grad_mode.py + _tensor.py)",
-    },
     "16_vision_toolbox.py": {
         "resize tensor antialias: (3, 24, 32) torch.uint8 sum=331108.00":
             "antialiased resize of a uint8 tensor: torch uses a fixed-point integer kernel, ember "

@@ -92,8 +92,15 @@ class set_grad_enabled(_DecoratorContextManager):
         return super().__call__(func)
 
 
+# How many inference_mode(True) blocks are open in any thread: tensor creation (_tensor._wrap)
+# reads this plain list first, and the thread-local flag only while some block is open.
+INFERENCE_ACTIVE = [0]
+_active_lock = threading.Lock()
+
+
 class inference_mode(_DecoratorContextManager):
-    """Like no_grad; tensors made inside are inference tensors (ember: plain tensors)."""
+    """Like no_grad, and tensors made inside are inference tensors: they may not be saved for
+    backward, changed in place or set to require grad outside inference mode."""
 
     def __init__(self, mode: bool = True) -> None:
         self.mode = mode
@@ -104,9 +111,17 @@ class inference_mode(_DecoratorContextManager):
         if self.mode:
             state.grad_enabled = False
             state.inference = True
+            with _active_lock:
+                INFERENCE_ACTIVE[0] += 1
+        else:  # inference_mode(False) switches inference off and gradients on, as torch's guard
+            state.grad_enabled = True
+            state.inference = False
 
     def __exit__(self, *exc) -> None:
         state.grad_enabled, state.inference = self.prev
+        if self.mode:
+            with _active_lock:
+                INFERENCE_ACTIVE[0] -= 1
 
     def clone(self):
         return self.__class__(self.mode)

@@ -148,6 +148,10 @@ _NO_EDGE = (None, 0)
 _NEEDS1, _NEEDS0 = (True,), (False,)
 _new = object.__new__
 _DIFFERENTIABLE = {}  # numpy dtype -> whether outputs of that dtype carry gradients
+_INFERENCE_SAVED = ("Inference tensors cannot be saved for backward. Please do not use Tensors created in "
+                    "inference mode in computation tracked by autograd. To work around this, you can make a "
+                    "clone to get a normal tensor and use it in autograd, or use `torch.no_grad()` instead "
+                    "of `torch.inference_mode()`.")
 
 
 def _is_diff(npdt) -> bool:
@@ -218,6 +222,8 @@ def _record(ctx, cls, tensors, out):
         saved = []
         for i in save:
             s = tensors[i]
+            if s._inference:
+                raise RuntimeError(_INFERENCE_SAVED)
             vc = s._vc
             saved.append((s, vc[0] if vc is not None else 0))
         d["_saved"] = tuple(saved)

@@ -115,7 +115,9 @@ def _fast_inplace(ufunc, fallback, floating_only=False):
                     pass
                 else:
                     vc = self._vc
-                    if vc is None:
+                    if self._inference:  # outside inference_mode this raises (after the write, as torch)
+                        self._bump_version()
+                    elif vc is None:
                         self._vc = [1]
                     else:
                         vc[0] += 1

@@ -186,7 +186,7 @@ def is_neg(input) -> bool:
 
 def is_inference(input) -> bool:
     """Whether input was created under inference_mode."""
-    return bool(getattr(input, "_inference", False))
+    return input._inference
 
 
 def get_device(input) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._tensor import Size, Tensor, _wrap
+from .._tensor import Size, Tensor, _same_inference, _wrap
 from ..autograd.grad_mode import state as _gs
 from ._function import Function, xp
 
@@ -15,6 +15,8 @@ def _as_view(r: Tensor, src: Tensor) -> Tensor:
     """Mark r as a view of src: same storage family, shared version counter."""
     base = src._base if src._base is not None else src
     r._base = base
+    if base._inference or r._inference:
+        _same_inference(r, base)
     if base._vc is None:
         base._vc = [0]
     r._vc = base._vc

@@ -96,6 +96,33 @@ def s_inference_mode(M):
     return y.requires_grad, inner, z.requires_grad, f(x).requires_grad, M.is_inference_mode_enabled()
 
 
+def _err(fn):
+    try:
+        fn()
+        return "ok"
+    except RuntimeError as e:
+        return str(e)
+
+
+def s_inference_tensors(M):
+    """What inference_mode makes: inference tensors, views that follow their base, and the errors
+    for using them outside the mode."""
+    base = M.ones(4)
+    with M.inference_mode():
+        x = M.ones(3)
+        made = (x.is_inference(), x[:2].is_inference(), base[:2].is_inference(), (base * 2).is_inference(),
+                base.detach().is_inference())
+        x.add_(1)
+        with M.inference_mode(False):
+            nested = (M.ones(1).is_inference(), M.is_grad_enabled(), M.is_inference_mode_enabled())
+    after = (x.is_inference(), x.detach().is_inference(), x.clone().is_inference(), M.ones(1).is_inference())
+    errors = (_err(lambda: x.add_(1)), _err(lambda: x.mul_(2.0)), _err(lambda: x.requires_grad_()),
+              _err(lambda: (M.ones(3, requires_grad=True) * x).sum().backward()))
+    w = M.ones(3, requires_grad=True)
+    ok = (w + x).sum().item()  # nothing saved for backward: allowed
+    return made, nested, after, errors, ok, x.tolist()
+
+
 def s_no_grad_restores_after_exception(M):
     try:
         with M.no_grad():
