@@ -56,3 +56,33 @@ def test_fuse_linear_bn_eval_and_errors():
     for L, (lin, bn) in ((ember, (le, be)), (torch, (lt, bt))):
         with pytest.raises(AssertionError, match="Fusion only for eval!"):
             L.nn.utils.fuse_linear_bn_eval(lin.train(), bn)
+
+
+@pytest.mark.parametrize("kind", ["linear", "conv", "convT"])
+def test_spectral_norm_matches_torch(kind):
+    """Same weight_orig/u/v in both libraries: training forwards refine u, v identically, outputs
+    and gradients match, eval uses the stored vectors, and removal folds the weight back."""
+    def mk(L):
+        m = {"linear": lambda: L.nn.Linear(5, 4), "conv": lambda: L.nn.Conv2d(3, 4, 3),
+             "convT": lambda: L.nn.ConvTranspose2d(3, 4, 3)}[kind]()
+        return L.nn.utils.spectral_norm(m, n_power_iterations=2)
+    me, mt = mk(ember), mk(torch)
+    assert list(me.state_dict()) == list(mt.state_dict())
+    me.load_state_dict({k: ember.from_numpy(v.numpy().copy()) for k, v in mt.state_dict().items()})
+    x = np.random.default_rng(4).standard_normal((2, 5) if kind == "linear" else (2, 3, 5, 5)).astype(np.float32)
+    for train in (True, True, False):
+        me.train(train)
+        mt.train(train)
+        ye, yt = me(ember.from_numpy(x)), mt(torch.from_numpy(x))
+        (ye ** 2).sum().backward()
+        (yt ** 2).sum().backward()
+        np.testing.assert_allclose(ye.detach().numpy(), yt.detach().numpy(), rtol=1e-4, atol=1e-5)
+        for k in ("weight_u", "weight_v"):
+            np.testing.assert_allclose(me.state_dict()[k].numpy(), mt.state_dict()[k].numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(me.weight_orig.grad.numpy(), mt.weight_orig.grad.numpy(), rtol=1e-4, atol=1e-5)
+    ember.nn.utils.remove_spectral_norm(me)
+    torch.nn.utils.remove_spectral_norm(mt)
+    assert list(me.state_dict()) == list(mt.state_dict())
+    np.testing.assert_allclose(me.weight.detach().numpy(), mt.weight.detach().numpy(), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="spectral_norm of 'weight' not found"):
+        ember.nn.utils.remove_spectral_norm(me)
