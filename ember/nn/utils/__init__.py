@@ -6,6 +6,6 @@ from . import rnn  # noqa: F401
 from .rnn import PackedSequence  # noqa: F401
 from .weight_norm import weight_norm, remove_weight_norm  # noqa: F401
 from .spectral_norm import spectral_norm, remove_spectral_norm  # noqa: F401
-from . import fusion  # noqa: F401
+from . import fusion, parametrize, parametrizations  # noqa: F401
 from .fusion import (fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval,  # noqa: F401
                      fuse_linear_bn_weights)
