@@ -31,3 +31,7 @@ from .transformer import (MultiheadAttention, TransformerEncoderLayer, Transform
 from .extra import (Fold, Unfold, EmbeddingBag, CTCLoss, MultiLabelMarginLoss,
                     TripletMarginWithDistanceLoss, ChannelShuffle, LPPool1d, LPPool3d, RReLU,
                     MaxUnpool1d, MaxUnpool3d)
+from .lazy import (LazyModuleMixin, LazyLinear, LazyConv1d, LazyConv2d, LazyConv3d,  # noqa: E402,F401
+                   LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d, LazyBatchNorm1d,
+                   LazyBatchNorm2d, LazyBatchNorm3d, LazyInstanceNorm1d, LazyInstanceNorm2d,
+                   LazyInstanceNorm3d)
