@@ -123,6 +123,7 @@ _LAZY_NAMES = {  # name -> (module, attribute)
     "clear_safe_globals": ("serialization", "clear_safe_globals"),
     "set_printoptions": ("_tensor_str", "set_printoptions"),
     "get_printoptions": ("_tensor_str", "get_printoptions"),
+    "stft": ("_spectral", "stft"), "istft": ("_spectral", "istft"),
 }
 _LAZY_NAMES.update({n: ("linalg", "_TOP") for n in ("det", "logdet", "slogdet", "inverse", "svd",
                                                      "cholesky", "pinverse", "matrix_power",

@@ -555,7 +555,7 @@ _asarray = np.asarray
 
 
 # Modules that register Tensor methods but are not imported by ``import ember`` (start-up cost).
-_LAZY_METHOD_MODULES = ["ember.linalg"]
+_LAZY_METHOD_MODULES = ["ember.linalg", "ember._spectral"]
 
 
 def _load_lazy_methods() -> None:

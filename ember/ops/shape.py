@@ -640,7 +640,13 @@ class _ViewAsReal(Function):
     @staticmethod
     def forward(ctx, x):
         fl = np.float32 if x.dtype == np.complex64 else np.float64
-        return x.view(fl).reshape(x.shape + (2,)) if x.ndim else x.reshape(1).view(fl)
+        if not x.ndim:
+            return x.reshape(1).view(fl)
+        if x.strides[-1] == x.itemsize or x.shape[-1] == 1:
+            return x.view(fl).reshape(x.shape + (2,))
+        # any other strides: (real, imag) pairs read through the real part's view, no copy
+        re = x.real
+        return xp(x).lib.stride_tricks.as_strided(re, x.shape + (2,), x.strides + (re.itemsize,))
 
     @staticmethod
     def backward(ctx, g):
