@@ -114,7 +114,8 @@ def is_storage(obj) -> bool:
 # subpackages load on first attribute access (``ember.nn``, ``from ember import nn``), and the
 # Tensor methods they register appear then (``Tensor.__getattr__`` triggers ``_load_lazy_methods``).
 # Add new subpackages here rather than importing them eagerly below.
-_LAZY_MODULES = {"nn", "optim", "hub", "linalg", "serialization", "utils", "vision", "compat", "func"}
+_LAZY_MODULES = {"nn", "optim", "hub", "linalg", "serialization", "utils", "vision", "compat", "func",
+                 "functional", "cpu"}
 _LAZY_NAMES = {  # name -> (module, attribute)
     "save": ("serialization", "save"), "load": ("serialization", "load"),
     "add_safe_globals": ("serialization", "add_safe_globals"),

@@ -45,6 +45,17 @@ class UninitializedParameter(Parameter):
     """Placeholder for lazy modules (shape decided on first forward)."""
 
 
+class UninitializedBuffer(Tensor):
+    """Placeholder buffer for lazy modules (shape decided on first forward)."""
+
+    def __new__(cls, requires_grad: bool = False, device=None, dtype=None, persistent: bool = True):
+        import numpy as np
+        from .. import get_default_dtype
+        b = Tensor.__new__(cls, np.zeros((0,), (dtype or get_default_dtype()).np))
+        b.__dict__["persistent"] = persistent
+        return b
+
+
 class Buffer(Tensor):
     """Marks a tensor to be registered as a buffer when assigned to a module attribute."""
 

@@ -247,6 +247,13 @@ def poisson_nll_loss(input, target, log_input, full, eps, reduction) -> Tensor:
     return _F().poisson_nll_loss(input, target, log_input, full, eps=eps, reduction=_red(reduction))
 
 
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction=0,
+             zero_infinity=False) -> Tensor:
+    """Connectionist temporal classification loss (per sample by default, as torch.ctc_loss)."""
+    return _F().ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, _red(reduction),
+                         zero_infinity)
+
+
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction=0) -> Tensor:
     """Triplet margin loss."""
     return _F().triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction=_red(reduction))
@@ -332,7 +339,7 @@ __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "max_pool2d", "max_pool3d", "batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm",
            "softmax", "log_softmax", "selu", "celu", "threshold", "hardshrink", "prelu", "rrelu", "dropout",
            "alpha_dropout", "feature_dropout", "feature_alpha_dropout", "binary_cross_entropy_with_logits",
-           "kl_div", "cosine_embedding_loss", "hinge_embedding_loss", "margin_ranking_loss",
+           "kl_div", "ctc_loss", "cosine_embedding_loss", "hinge_embedding_loss", "margin_ranking_loss",
            "poisson_nll_loss", "triplet_margin_loss", "embedding", "bilinear", "cosine_similarity",
            "pairwise_distance", "pdist", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "dropout_",
            "alpha_dropout_", "feature_dropout_", "feature_alpha_dropout_", "selu_", "celu_", "threshold_",

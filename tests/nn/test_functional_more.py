@@ -79,3 +79,18 @@ def test_top_level_losses_default_to_no_reduction():
         np.testing.assert_allclose(outs[0], outs[1], rtol=1e-9, err_msg=f)
         red = [getattr(L, f)(*(L.from_numpy(a) for a in args), reduction=2).item() for L in (ember, torch)]
         np.testing.assert_allclose(red[0], red[1], rtol=1e-9, err_msg=f)
+
+
+def test_small_namespaces_and_modules():
+    lp0 = np.random.default_rng(3).standard_normal((5, 2, 4))
+    res = []
+    for L in (ember, torch):
+        lp = L.from_numpy(lp0).log_softmax(2)
+        args = (lp, L.tensor([[1, 2], [1, 1]]), L.tensor([5, 5]), L.tensor([2, 1]))
+        m = L.nn.FeatureAlphaDropout(0.3)
+        res.append((L.ctc_loss(*args).numpy(), L.ctc_loss(*args, 0, 2).item(), repr(m),
+                    L.cpu.is_available(), L.cpu.device_count(), L.cpu.current_device(),
+                    L.functional.einsum("ii", L.eye(3)).item(), isinstance(L.nn.UninitializedBuffer(), L.Tensor),
+                    bool((m.eval()(L.ones(2, 3)) == 1).all())))
+    np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-10)
+    assert res[0][1] == pytest.approx(res[1][1]) and res[0][2:] == res[1][2:]
