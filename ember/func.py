@@ -107,22 +107,27 @@ def _zeros_for_unused(grads, inputs):
     return [g if g is not None else t.detach() * 0 for g, t in zip(grads, inputs)]
 
 
+def _call(func, args, kwargs, argnums, has_aux):
+    """func on args whose argnums are prepared for differentiation: (output, aux, those args)."""
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    args = list(args)
+    for n in nums:
+        args[n] = _prepare(args[n])
+    out = func(*args, **kwargs)
+    aux = None
+    if has_aux:
+        out, aux = out
+    return out, aux, [args[n] for n in nums]
+
+
 def grad_and_value(func, argnums=0, has_aux: bool = False):
     """A function returning (gradient of func's scalar output w.r.t. args[argnums], output)."""
     def wrapper(*args, **kwargs):
-        nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
         with enable_grad():
-            args = list(args)
-            for n in nums:
-                args[n] = _prepare(args[n])
-            out = func(*args, **kwargs)
-            aux = None
-            if has_aux:
-                out, aux = out
+            out, aux, targets = _call(func, args, kwargs, argnums, has_aux)
             if not isinstance(out, Tensor) or out.numel() != 1:
                 raise RuntimeError("grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, "
                                    f"got tensor with {out.dim() if isinstance(out, Tensor) else '?'} dims")
-            targets = [args[n] for n in nums]
             leaves = _leaves(targets)
             gs = _zeros_for_unused(_autograd_grad(out, leaves, create_graph=True, allow_unused=True), leaves)
             it = iter(gs)
@@ -180,16 +185,8 @@ def jvp(func, primals, tangents, *, has_aux: bool = False):
 def jacrev(func, argnums=0, *, has_aux: bool = False):
     """A function returning the Jacobian of func w.r.t. args[argnums] (shape: out + input)."""
     def wrapper(*args, **kwargs):
-        nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
         with enable_grad():
-            args = list(args)
-            for n in nums:
-                args[n] = _prepare(args[n])
-            out = func(*args, **kwargs)
-            aux = None
-            if has_aux:
-                out, aux = out
-            targets = [args[n] for n in nums]
+            out, aux, targets = _call(func, args, kwargs, argnums, has_aux)
             flat = out.reshape(-1)
             rows = [[] for _ in targets]
             for i in range(flat.shape[0]):

@@ -68,11 +68,16 @@ def weight_norm(module, name: str = "weight", dim: int = 0):
     return module
 
 
-def remove_weight_norm(module, name: str = "weight"):
-    """Fold the weight norm back into a plain parameter."""
+def remove_hook_reparametrization(module, hook_cls, name: str, what: str):
+    """Undo a hook-based reparametrization (weight_norm, spectral_norm) of module.<name>."""
     for k, hook in list(module._forward_pre_hooks.items()):
-        if isinstance(hook, WeightNorm) and hook.name == name:
+        if isinstance(hook, hook_cls) and hook.name == name:
             hook.remove(module)
             del module._forward_pre_hooks[k]
             return module
-    raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    raise ValueError(f"{what} of '{name}' not found in {module}")
+
+
+def remove_weight_norm(module, name: str = "weight"):
+    """Fold the weight norm back into a plain parameter."""
+    return remove_hook_reparametrization(module, WeightNorm, name, "weight_norm")
