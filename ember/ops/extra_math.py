@@ -24,6 +24,7 @@ from .reduction import _return_type
 # torch's field names (the shared table names these values/indices)
 _frexp_t = _return_type("frexp", ("mantissa", "exponent"))
 _histogram_t = _return_type("histogram", ("hist", "bin_edges"))
+_histogramdd_t = _return_type("histogramdd", ("hist", "bin_edges"))
 _trisolve_t = _return_type("triangular_solve", ("solution", "cloned_coefficient"))
 
 
@@ -287,6 +288,38 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
         edges = m.linspace(lo, hi, int(bins) + 1, dtype=np.float64).astype(input._data.dtype)
     h, _ = m.histogram(a, bins=edges.astype(np.float64), weights=w, density=density)
     return _histogram_t((_wrap(h.astype(input._data.dtype)), _wrap(edges.astype(input._data.dtype))))
+
+
+def histogramdd(input, bins=10, *, range=None, weight=None, density=False, out=None):
+    """D-dimensional histogram of the rows of input (..., D): (hist, tuple of D bin_edges)."""
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"torch.histogramdd: input tensor and bins tensors should have the same dtype, "
+                           f"but got input {input.dtype}")
+    nd = input.shape[-1]
+    a = np.asarray(input._data.get() if hasattr(input._data, "get") else input._data).reshape(-1, nd)
+    if isinstance(bins, int):
+        nb = [bins] * nd
+    elif all(isinstance(b, Tensor) for b in bins):
+        nb = [np.asarray(b._data, dtype=np.float64) for b in bins]
+    else:
+        nb = [int(b) for b in bins]
+    rng = None
+    if range is not None:
+        rng = [(float(range[2 * i]), float(range[2 * i + 1])) for i in builtins.range(nd)]
+    elif not isinstance(nb[0], np.ndarray) and a.shape[0]:
+        lo, hi = a.min(axis=0).astype(np.float64), a.max(axis=0).astype(np.float64)
+        rng = [(lo[i] - 0.5, hi[i] + 0.5) if lo[i] == hi[i] else (lo[i], hi[i]) for i in builtins.range(nd)]
+    w = None if weight is None else np.asarray(weight._data).reshape(-1)
+    if rng is not None and not isinstance(nb[0], np.ndarray):  # edges as torch's linspace makes them
+        from .creation import linspace
+        dtype = D._NP2DT[np.dtype(input._data.dtype)]
+        nb = [np.asarray(linspace(lo, hi, n + 1, dtype=dtype)._data, dtype=np.float64)
+              for (lo, hi), n in zip(rng, nb)]
+        rng = None
+    h, edges = np.histogramdd(a.astype(np.float64), bins=nb, range=rng, weights=w, density=density)
+    dt = input._data.dtype
+    return _histogramdd_t((_wrap(xp(input._data).asarray(h.astype(dt))),
+                           tuple(_wrap(xp(input._data).asarray(e.astype(dt))) for e in edges)))
 
 
 # ---- gradient / cumulative_trapezoid -----------------------------------------------------------
@@ -579,7 +612,7 @@ def nuclear_norm(input, dim=None, keepdim=False, *, out=None) -> Tensor:
 register_methods({
     "quantile": quantile, "nanquantile": nanquantile, "logcumsumexp": logcumsumexp,
     "renorm": renorm, "renorm_": inplace_fn(renorm), "dist": dist, "frexp": frexp,
-    "histogram": histogram, "diagonal_scatter": diagonal_scatter, "select_scatter": select_scatter,
+    "histogram": histogram, "histogramdd": histogramdd, "diagonal_scatter": diagonal_scatter, "select_scatter": select_scatter,
     "slice_scatter": slice_scatter, "as_strided_scatter": as_strided_scatter,
     "index_reduce": index_reduce, "index_reduce_": inplace_fn(index_reduce), "fill_diagonal_": fill_diagonal_,
     "cholesky_inverse": cholesky_inverse, "cholesky_solve": cholesky_solve,
@@ -592,7 +625,7 @@ register_methods({
 })
 
 __all__ = ["quantile", "nanquantile", "logcumsumexp", "renorm", "dist", "frexp", "isin", "unravel_index",
-           "histogram", "gradient", "cumulative_trapezoid", "diagonal_scatter", "select_scatter",
+           "histogram", "histogramdd", "gradient", "cumulative_trapezoid", "diagonal_scatter", "select_scatter",
            "slice_scatter", "as_strided_scatter", "index_reduce", "hann_window", "hamming_window",
            "blackman_window", "bartlett_window", "kaiser_window", "empty_strided", "empty_permuted",
            "frombuffer", "binomial", "cholesky_inverse", "cholesky_solve", "triangular_solve",

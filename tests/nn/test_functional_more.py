@@ -94,3 +94,20 @@ def test_small_namespaces_and_modules():
                     bool((m.eval()(L.ones(2, 3)) == 1).all())))
     np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-10)
     assert res[0][1] == pytest.approx(res[1][1]) and res[0][2:] == res[1][2:]
+
+
+def test_histogramdd_matches_torch():
+    x0 = np.random.default_rng(5).standard_normal((60, 3)).astype(np.float32)
+    w0 = np.random.default_rng(6).uniform(0, 1, 60).astype(np.float32)
+    res = []
+    for L in (ember, torch):
+        x, w = L.from_numpy(x0), L.from_numpy(w0)
+        outs = [L.histogramdd(x, bins=[3, 4, 5]), L.histogramdd(x, bins=4, range=[-1.0, 1.0] * 3, density=True),
+                L.histogramdd(x, bins=[3, 3, 3], weight=w),
+                L.histogramdd(x, bins=[L.tensor([-3.0, 0.0, 3.0])] * 3),
+                L.histogramdd(L.from_numpy(x0.reshape(3, 20, 3)), bins=2)]
+        res.append([(r.hist.numpy(), [e.numpy() for e in r.bin_edges]) for r in outs])
+    for (he, ee), (ht, et) in zip(*res):
+        np.testing.assert_allclose(he, ht, rtol=1e-5)
+        for a, b in zip(ee, et):
+            np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)  # linspace may differ by an ulp
