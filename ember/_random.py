@@ -1,8 +1,8 @@
 """Random number generators: ``ember.Generator``, the default generators, seeding and RNG state.
 
-A CPU Generator wraps NumPy's PCG64 bit generator. ember cannot reproduce torch's random streams
-(torch uses MT19937/Philox with its own transforms); what it guarantees is that seeded runs are
-reproducible and that the distributions are right. A CUDA generator keeps torch's CUDA state shape,
+A CPU Generator reproduces torch's CPU stream (``_random_mt``: MT19937 and torch's transforms), so
+seeded runs give torch's numbers and ``get_state`` is torch's 5056-byte state (a state saved by
+torch loads here and continues the same stream). A CUDA generator keeps torch's CUDA state shape,
 (seed, offset): every draw makes a fresh CuPy generator from a hash of the pair and bumps the offset.
 """
 from __future__ import annotations
@@ -14,6 +14,7 @@ import sys
 import numpy as np
 
 from ._device import array_module_for, to_device
+from ._random_mt import STATE_BYTES as _CPU_STATE_BYTES, MTStream
 
 _DEFAULT_SEED = 67280421310721  # torch's seed for a freshly made Generator
 _MASK64 = (1 << 64) - 1
@@ -46,8 +47,7 @@ class Generator:
         self._seed = seed
         self._offset = 0
         if self._device.type == "cpu":
-            self._bitgen = np.random.PCG64(seed)
-            self._np = np.random.Generator(self._bitgen)
+            self._mt = MTStream(seed)
 
     def manual_seed(self, seed) -> "Generator":
         """Seed the generator; returns self."""
@@ -73,39 +73,29 @@ class Generator:
     def get_state(self):
         """The generator state as a uint8 tensor (feed it back to set_state)."""
         from ._tensor import _wrap
-        buf = np.zeros(_STATE_BYTES, dtype=np.uint8)
         if self._device.type == "cpu":
-            st = self._bitgen.state
-            buf[0:16] = np.frombuffer(int(st["state"]["state"]).to_bytes(16, "little"), np.uint8)
-            buf[16:32] = np.frombuffer(int(st["state"]["inc"]).to_bytes(16, "little"), np.uint8)
-            buf[32:36] = np.frombuffer(int(st["has_uint32"]).to_bytes(4, "little"), np.uint8)
-            buf[36:40] = np.frombuffer(int(st["uinteger"]).to_bytes(4, "little"), np.uint8)
-        else:
-            buf[0:8] = np.frombuffer(self._offset.to_bytes(8, "little"), np.uint8)
+            return _wrap(self._mt.get_state(self._seed))
+        buf = np.zeros(_STATE_BYTES, dtype=np.uint8)
+        buf[0:8] = np.frombuffer(self._offset.to_bytes(8, "little"), np.uint8)
         buf[40:48] = np.frombuffer(self._seed.to_bytes(8, "little"), np.uint8)
         return _wrap(buf)
 
     def set_state(self, new_state) -> "Generator":
-        """Restore a state returned by get_state; returns self."""
+        """Restore a state returned by get_state (on the CPU also one saved by torch); returns self."""
         from ._tensor import Tensor
         if not isinstance(new_state, Tensor) or new_state._data.dtype != np.uint8:
             raise TypeError("RNG state must be a torch.ByteTensor")
         arr = np.ascontiguousarray(new_state._host()).reshape(-1)
-        if arr.size != _STATE_BYTES:
-            raise RuntimeError(f"Expected a GeneratorImplState of size {_STATE_BYTES} but found the "
-                               f"input RNG state size to be {arr.size}")
+        size = _CPU_STATE_BYTES if self._device.type == "cpu" else _STATE_BYTES
+        if arr.size != size:
+            kind = "CPUGeneratorImplState" if self._device.type == "cpu" else "GeneratorImplState"
+            raise RuntimeError(f"Expected a {kind} of size {size} but found the input RNG state size "
+                               f"to be {arr.size}")
         b = arr.tobytes()
-        seed = int.from_bytes(b[40:48], "little")
-        self._set_seed(seed)
         if self._device.type == "cpu":
-            self._bitgen.state = {
-                "bit_generator": "PCG64",
-                "state": {"state": int.from_bytes(b[0:16], "little"),
-                          "inc": int.from_bytes(b[16:32], "little")},
-                "has_uint32": int.from_bytes(b[32:36], "little"),
-                "uinteger": int.from_bytes(b[36:40], "little"),
-            }
+            self._seed = self._mt.set_state(b)
         else:
+            self._set_seed(int.from_bytes(b[40:48], "little"))
             self._offset = int.from_bytes(b[0:8], "little")
         return self
 
@@ -122,9 +112,10 @@ class Generator:
 
     # ---- the sampler ops draw from -------------------------------------------------------------
     def _sampler(self):
-        """An object with NumPy's Generator API producing arrays on this generator's device."""
+        """An object with NumPy's Generator API producing arrays on this generator's device (on the
+        CPU seeded from torch's stream: for the distributions that stream does not define)."""
         if self._device.type == "cpu":
-            return self._np
+            return self._mt.numpy_generator()
         cp = array_module_for(self._device)
         # a counter-based scheme like torch's Philox state: (seed, offset) -> independent stream
         key = (self._seed * 0x9E3779B97F4A7C15 + self._offset) & _MASK64

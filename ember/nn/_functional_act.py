@@ -293,10 +293,19 @@ def tanh(input):
 
 # ---- dropout -------------------------------------------------------------------------------------
 def _bernoulli_mask(shape, p, like: Tensor):
+    """Keep-mask of dropout (True with probability 1 - p), drawn as torch draws its noise:
+    bernoulli_(1 - p) from float64 uniforms of the default generator."""
+    from .._dtype import float64
     from .._random import default_generator_for
-    sampler = default_generator_for(like.device)._sampler()
-    u = sampler.random(shape, dtype=np.float32) if like._data.dtype != np.float64 else sampler.random(shape)
-    return (u >= p)
+    from ..ops.random import _uniform
+    u = _uniform(default_generator_for(like.device), tuple(shape), float64)
+    return u < 1 - p
+
+
+def _scaled_noise(shape, p, like: Tensor):
+    """torch's dropout noise: the keep-mask divided by 1 - p in the input's dtype."""
+    dt = like._data.dtype
+    return _wrap(_bernoulli_mask(shape, p, like).astype(dt) / dt.type(1 - p))
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
@@ -308,7 +317,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if p == 1:
         r = input * 0
     else:
-        mask = _wrap((_bernoulli_mask(input.shape, p, input) / (1 - p)).astype(input._data.dtype))
+        mask = _scaled_noise(input.shape, p, input)
         r = input * mask
     return input.copy_(r) if inplace else r
 
@@ -318,7 +327,7 @@ def _feature_dropout(input, p, training, inplace, nd):
         return input
     batched = input.dim() == nd + 2
     shape = tuple(input.shape[:2] if batched else input.shape[:1]) + (1,) * nd
-    mask = _wrap((_bernoulli_mask(shape, p, input) / (1 - p)).astype(input._data.dtype))
+    mask = _scaled_noise(shape, p, input)
     r = input * mask
     return input.copy_(r) if inplace else r
 

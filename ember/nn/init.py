@@ -63,16 +63,50 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """Fill with a normal truncated to [a, b] (inverse-CDF method)."""
+    """Fill with N(mean, std^2) truncated to [a, b], by rejection as torch 2.x samples it (so a
+    seeded init gives torch's values): normals outside [a, b] are redrawn while the interval holds
+    over 30% of the mass; otherwise uniform proposals on [a, b] are kept with probability
+    pdf(x) / pdf(mode)."""
+    import ember
+
     def norm_cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution "
+                      "of values may be incorrect.", stacklevel=2)
     with no_grad():
-        lo, hi = norm_cdf((a - mean) / std), norm_cdf((b - mean) / std)
-        tensor.uniform_(2 * lo - 1, 2 * hi - 1, generator=generator)
-        tensor.erfinv_()
-        tensor.mul_(std * math.sqrt(2.0))
-        tensor.add_(mean)
-        tensor.clamp_(min=a, max=b)
+        if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
+            # bounds in the tensor's dtype, so that what is rejected is what it can represent
+            lo, hi = tensor.new_tensor(a).item(), tensor.new_tensor(b).item()
+            result = tensor.normal_(mean, std, generator=generator)
+            while True:
+                outside = (result < lo) | (result > hi)
+                if not outside.any():
+                    break
+                fresh = ember.empty_like(result).normal_(mean, std, generator=generator)
+                result = ember.where(outside, fresh, result)
+            if result is not tensor:
+                tensor.copy_(result)
+            return tensor
+        mode = max(a, min(mean, b))
+        log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+        def log_ratio_(x):  # log pdf(x) - log pdf(mode), in place
+            return x.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+
+        def rejected(cand):
+            return ember.empty_like(tensor).uniform_(generator=generator).log_().gt(log_ratio_(cand))
+
+        tensor.uniform_(a, b, generator=generator)
+        pending = rejected(tensor.clone())
+        result = tensor
+        while pending.any():
+            cand = ember.empty_like(tensor).uniform_(a, b, generator=generator)
+            result = ember.where(pending, cand, result)
+            pending = ember.where(pending, rejected(cand), pending)
+        if result is not tensor:
+            tensor.copy_(result)
         return tensor
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .. import _random as R
+from .. import _random_mt as _mt
 from .._device import to_device
 from .._tensor import Tensor, _wrap, register_methods
 from ..autograd.grad_mode import state as _gs
@@ -50,6 +51,9 @@ def _require_float(dt, kernel):
 
 
 # ---- raw draws: arrays of a given numpy dtype ---------------------------------------------------
+# On the CPU every draw comes from the generator's torch-compatible stream (``_random_mt``), in the
+# memory order of the destination; CUDA generators draw with CuPy (distributions right, values not
+# torch's).
 def _snap(u, name):
     """Put float32 uniforms on the grid of a narrower float so the cast cannot round up to 1."""
     k = float(1 << _MANTISSA[name])
@@ -57,23 +61,66 @@ def _snap(u, name):
     return m.floor(u * k) / k
 
 
-def _uniform(g, shape, dt):
-    s = g._sampler()
+def _arrange(flat, like):
+    """flat (in memory order of the array ``like``) as an array of like's shape, for writing."""
+    order = _mt.memory_order(like)
+    if order is like:
+        return flat.reshape(like.shape)
+    axes = [0] * like.ndim
+    perm = sorted(range(like.ndim), key=lambda d: -abs(like.strides[d]))
+    for i, d in enumerate(perm):
+        axes[d] = i
+    return flat.reshape(order.shape).transpose(axes)
+
+
+def _uniform(g, shape, dt, lo=0.0, hi=1.0):
+    """Uniform samples from [lo, hi) in dt (C order), computed as torch computes them."""
     if dt.is_complex:
-        return _pair_complex(_uniform(g, shape + (2,), dt.to_real()), dt)
-    if dt.name in ("float32", "float64"):
-        return s.random(shape, dtype=dt.np)
-    u = s.random(shape, dtype=np.float32)
-    return _snap(u, dt.name).astype(dt.np)
-
-
-def _normal(g, shape, dt):
+        return _pair_complex(_uniform(g, shape + (2,), dt.to_real(), lo, hi), dt)
+    if g._device.type == "cpu":
+        n = math.prod(shape)
+        u = g._mt.uniform(n, dt.np, lo, hi).astype(dt.np, copy=False)
+        top = u == dt.np.type(hi)
+        if top.any():  # rounded up to the open end: torch returns the start instead
+            u[top] = dt.np.type(lo)
+        return u.reshape(shape)
     s = g._sampler()
-    if dt.is_complex:  # real and imaginary parts each have variance 1/2
-        return _pair_complex(_normal(g, shape + (2,), dt.to_real()) * math.sqrt(0.5), dt)
     if dt.name in ("float32", "float64"):
-        return s.standard_normal(shape, dtype=dt.np)
-    return s.standard_normal(shape, dtype=np.float32).astype(dt.np)
+        u = s.random(shape, dtype=dt.np)
+    else:
+        u = _snap(s.random(shape, dtype=np.float32), dt.name).astype(dt.np)
+    if lo != 0 or hi != 1:
+        u = (u * u.dtype.type(hi - lo) + u.dtype.type(lo)).astype(dt.np, copy=False)
+    return u
+
+
+def _normal(g, shape, dt, mean=0.0, std=1.0, contiguous=True):
+    """Normal samples in dt (C order); on the CPU torch's block transform for contiguous outputs
+    of 16+ elements, its one-at-a-time pairs otherwise."""
+    if dt.is_complex:  # real and imaginary parts each get variance std^2 / 2 (and the mean)
+        return _pair_complex(_normal(g, shape + (2,), dt.to_real(), mean, std * math.sqrt(0.5),
+                                     contiguous), dt)
+    if g._device.type == "cpu":
+        n = math.prod(shape)
+        if contiguous and n >= 16:
+            z = g._mt.normal_blocks(n, dt.np, mean, std)
+        else:
+            z = g._mt.normal_scalar(n)
+            if std != 1:
+                z *= std
+            if mean:
+                z += mean
+        return z.astype(dt.np, copy=False).reshape(shape)
+    s = g._sampler()
+    z = s.standard_normal(shape, dtype=dt.np if dt.name in ("float32", "float64") else np.float32)
+    if std != 1 or mean:
+        z = z * z.dtype.type(std) + z.dtype.type(mean)
+    return z.astype(dt.np, copy=False)
+
+
+def _bits_uniform(g, shape, dt):
+    """Uniforms for comparisons against probabilities of dtype dt (bernoulli with tensor p)."""
+    return _uniform(g, shape, D.float64 if dt is D.float64 else D.float32)
 
 
 def _pair_complex(a, dt):
@@ -83,6 +130,8 @@ def _pair_complex(a, dt):
 
 def _integers(g, low, high, shape, dt):
     """Integers in [low, high) cast to dt."""
+    if g._device.type == "cpu":
+        return g._mt.integers(math.prod(shape), low, high).reshape(shape).astype(dt.np)
     s = g._sampler()
     r = s.integers(low, high, size=shape, dtype=np.int64) if high - 1 <= np.iinfo(np.int64).max \
         else s.integers(low, high - 1, size=shape, dtype=np.uint64, endpoint=True)
@@ -268,7 +317,7 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     dt = dtype or D.int64
     _grad_ok(dt, requires_grad)
     g = _gen(generator, device)
-    perm = g._sampler().permutation(n).astype(dt.np)
+    perm = (g._mt.permutation(n) if g._device.type == "cpu" else g._sampler().permutation(n)).astype(dt.np)
     return _out(_finish(perm, requires_grad), out)
 
 
@@ -289,9 +338,12 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
                 "device = None, bool pin_memory = False, bool requires_grad = False)\n")
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
-        r = randn(size, generator=generator, dtype=dtype, device=device, requires_grad=False)
-        r._data = r._data * r._data.dtype.type(std) + r._data.dtype.type(mean)
-        return _out(r.requires_grad_(requires_grad) if requires_grad else r, out)
+        dt = dtype or D.get_default_dtype()
+        _require_float(dt, "normal_kernel_cpu")
+        g = _gen(generator, device)
+        r = _finish(_normal(g, _size_args((size,) if isinstance(size, int) else (tuple(size),)), dt,
+                            mean, std), requires_grad)
+        return _out(r, out)
     ref = mean if mt else std
     dt = ref.dtype if not (mt and st) else D.promote_types(mean.dtype, std.dtype)
     _require_float(dt, "normal_kernel_cpu")
@@ -325,7 +377,7 @@ def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
     if p is not None:
         if not 0 <= p <= 1:
             raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
-        u = _uniform(g, tuple(input.shape), D.float64 if dt is D.float64 else D.float32)
+        u = _arrange(_uniform(g, (input.numel(),), D.float64), input._data)
         return _out(_result((u < p).astype(dt.np), (input,), "Bernoulli"), out)
     if not dt.is_floating_point:
         raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for '{_word(dt)}'")
@@ -334,7 +386,7 @@ def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this "
                            "error message be improved?  If so, please report an enhancement request "
                            "to PyTorch.)")
-    u = _uniform(g, tuple(input.shape), D.float64 if dt is D.float64 else D.float32)
+    u = _arrange(_bits_uniform(g, (input.numel(),), dt), pd)
     return _out(_result((u < pd).astype(dt.np), (input,), "Bernoulli"), out)
 
 
@@ -371,18 +423,18 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     if bool((tot <= 0).any()):
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     g = _gen(generator, input.device)
-    s = g._sampler()
     if replacement:
         cdf = m.cumsum(p / tot, axis=-1)
         cdf[:, -1] = 1.0
-        u = s.random((p.shape[0], num_samples))
-        # index of the first cdf entry above u, row by row, as a vectorised comparison count
-        idx = (u[:, :, None] >= cdf[:, None, :]).sum(axis=-1)
+        u = _uniform(g, (p.shape[0], num_samples), D.float64)
+        # index of the first cdf entry at or above u, row by row, as a vectorised comparison count
+        idx = (cdf[:, None, :] < u[:, :, None]).sum(axis=-1)
         idx = m.minimum(idx, k - 1)
     else:
         # exponential race: p_i / E_i is largest for the first draw, then the next, ... (no replacement)
-        e = s.standard_exponential(p.shape)
-        keys = p / e
+        rdt = D.float64 if dt is D.float64 else D.float32
+        e = _exponential(g, p.shape, rdt, 1.0)
+        keys = input._data.reshape(p.shape).astype(rdt.np) / e
         idx = m.argsort(-keys, axis=-1, kind="stable")[:, :num_samples]
     idx = idx.astype(np.int64)
     if input.dim() == 1:
@@ -399,16 +451,8 @@ def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kw) -> Tensor:
     if from_ > to:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={from_:g} > "
                            f"to={to:g}")
-    u = _uniform(_gen(generator, self.device), tuple(self.shape), dt)
-    if from_ != 0 or to != 1:
-        scale = to - from_
-        if dt.is_complex:
-            u = (u * u.real.dtype.type(scale) + from_).astype(dt.np, copy=False)
-        else:
-            # In place: the fresh sample is ours, and big inits (a VGG classifier) halve their time.
-            u *= u.dtype.type(scale)
-            u += u.dtype.type(from_)
-    return _write(self, u, "Uniform")
+    u = _uniform(_gen(generator, self.device), (self.numel(),), dt, from_, to)
+    return _write(self, _arrange(u, self._data), "Uniform")
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None) -> Tensor:
@@ -417,14 +461,8 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None) -> Tensor:
     _require_float(dt, "normal_kernel_cpu")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
-    z = _normal(_gen(generator, self.device), tuple(self.shape), dt)
-    if mean != 0 or std != 1:
-        if z.dtype == dt.np and not dt.is_complex:
-            z *= z.dtype.type(std)
-            z += z.dtype.type(mean)
-        else:
-            z = (z * std + mean).astype(dt.np, copy=False)
-    return _write(self, z, "Normal")
+    z = _normal(_gen(generator, self.device), (self.numel(),), dt, mean, std, self.is_contiguous())
+    return _write(self, _arrange(z, self._data), "Normal")
 
 
 def random_(self, *args, generator=None, **kw) -> Tensor:
@@ -441,8 +479,8 @@ def random_(self, *args, generator=None, **kw) -> Tensor:
     lo = int(lo)
     hi = int(hi) if hi is not None else _full_range(dt)[1]
     _check_bounds(dt, lo, hi)
-    sample = _integers(_gen(generator, self.device), lo, hi, tuple(self.shape), dt)
-    return _write(self, sample, "Random")
+    sample = _integers(_gen(generator, self.device), lo, hi, (self.numel(),), dt)
+    return _write(self, _arrange(sample, self._data), "Random")
 
 
 def _continuous(dt, what, word):
@@ -457,18 +495,31 @@ def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
     _continuous(dt, "Exponential", _word)
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
-    s = _gen(generator, self.device)._sampler()
+    e = _exponential(_gen(generator, self.device), (self.numel(),), dt, lambd)
+    return _write(self, _arrange(e, self._data), "Exponential")
+
+
+def _exponential(g, shape, dt, lambd):
+    """Exponential samples of rate lambd: -log1p(-u) / lambd from float64 uniforms, as torch."""
+    if g._device.type == "cpu":
+        u = g._mt.uniform64(math.prod(shape))
+        return (-1.0 / lambd * np.log1p(-u)).astype(dt.np).reshape(shape)
     draw_dt = dt.np if dt.name in ("float32", "float64") else np.float32
-    e = s.standard_exponential(tuple(self.shape), dtype=draw_dt)
-    return _write(self, (e / np.dtype(draw_dt).type(lambd) if lambd != 1 else e).astype(dt.np, copy=False), "Exponential")
+    e = g._sampler().standard_exponential(shape, dtype=draw_dt)
+    return (e / np.dtype(draw_dt).type(lambd) if lambd != 1 else e).astype(dt.np, copy=False)
 
 
 def geometric_(self, p, *, generator=None) -> Tensor:
     """Fill with geometric samples (number of trials to the first success, >= 1)."""
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
-    s = _gen(generator, self.device)._sampler()
-    return _write(self, s.geometric(p, size=tuple(self.shape)).astype(self.dtype.np), "Geometric")
+    g = _gen(generator, self.device)
+    if g._device.type == "cpu":  # trials to the first success, by inversion (torch's formula)
+        u = g._mt.uniform64(self.numel())
+        sample = _arrange(np.ceil(np.log(u) / math.log1p(-p)), self._data)
+    else:
+        sample = g._sampler().geometric(p, size=tuple(self.shape))
+    return _write(self, sample.astype(self.dtype.np), "Geometric")
 
 
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None) -> Tensor:
@@ -478,30 +529,31 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None) -> Tensor:
         raise NotImplementedError(f"\"log_normal_cpu\" not implemented for '{_word(dt)}'")
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std:g}")
-    z = _normal(_gen(generator, self.device), tuple(self.shape), D.float64 if dt is D.float64 else D.float32)
-    return _write(self, xp(z).exp(z * std + mean).astype(dt.np), "LogNormal")
+    z = _normal(_gen(generator, self.device), (self.numel(),), D.float64, mean, std, contiguous=False)
+    return _write(self, _arrange(xp(z).exp(z).astype(dt.np), self._data), "LogNormal")
 
 
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None) -> Tensor:
     """Fill with Cauchy samples."""
     dt = self.dtype
     _continuous(dt, "Cauchy", lambda d: _C_NAME.get(d.name, d.name))
-    u = _uniform(_gen(generator, self.device), tuple(self.shape), D.float64 if dt is D.float64 else D.float32)
+    u = _uniform(_gen(generator, self.device), (self.numel(),), D.float64)
     c = median + sigma * xp(u).tan(math.pi * (u - 0.5))
-    return _write(self, c.astype(dt.np), "Cauchy")
+    return _write(self, _arrange(c.astype(dt.np), self._data), "Cauchy")
 
 
 def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
     """Fill with 0/1 samples of probability p (a float or a broadcastable tensor)."""
     g = _gen(generator, self.device)
-    u = _uniform(g, tuple(self.shape), D.float64)
     if isinstance(p, Tensor):
         pd = p._data
         if bool(((pd < 0) | (pd > 1)).any()):
             raise RuntimeError("bernoulli_ expects p to be in [0, 1], but got p=" + str(p))
+        u = _arrange(_bits_uniform(g, (self.numel(),), p.dtype), self._data)
         return _write(self, (u < pd).astype(self.dtype.np), "Bernoulli")
     if not 0 <= p <= 1:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+    u = _arrange(_uniform(g, (self.numel(),), D.float64), self._data)
     return _write(self, (u < p).astype(self.dtype.np), "Bernoulli")
 
 

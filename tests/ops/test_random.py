@@ -300,10 +300,3 @@ def test_inplace_autograd_rules():
         x.uniform_()  # allowed outside grad mode
 
 
-def test_float32_draws_are_float32_native():
-    # float32 samples are drawn in float32 (not a rounded float64 stream): the same seed gives the
-    # NumPy float32 stream
-    g = ember.Generator().manual_seed(9)
-    r = ember.rand(5, generator=g).numpy()
-    ref = np.random.Generator(np.random.PCG64(9)).random(5, dtype=np.float32)
-    assert np.array_equal(r, ref)
