@@ -125,10 +125,12 @@ _LAZY_NAMES = {  # name -> (module, attribute)
     "set_printoptions": ("_tensor_str", "set_printoptions"),
     "get_printoptions": ("_tensor_str", "get_printoptions"),
     "stft": ("_spectral", "stft"), "istft": ("_spectral", "istft"),
+    "svd_lowrank": ("_lowrank", "svd_lowrank"), "pca_lowrank": ("_lowrank", "pca_lowrank"),
 }
 _LAZY_NAMES.update({n: ("linalg", "_TOP") for n in ("det", "logdet", "slogdet", "inverse", "svd",
                                                      "cholesky", "pinverse", "matrix_power",
-                                                     "matrix_exp", "qr", "lu", "lu_solve", "lu_unpack")})
+                                                     "matrix_exp", "qr", "lu", "lu_solve", "lu_unpack",
+                                                     "geqrf", "orgqr", "ormqr")})
 
 
 def __getattr__(name: str):

@@ -568,6 +568,41 @@ def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False) -> Ten
     return t.requires_grad_(requires_grad) if requires_grad else t
 
 
+def from_file(filename, shared=None, size=0, *, dtype=None, layout=None, device=None,
+              pin_memory=False) -> Tensor:
+    """A 1-D CPU tensor of ``size`` elements backed by a memory-mapped file: shared=True maps it
+    read-write (created or extended as needed; writes reach the file), otherwise copy-on-write."""
+    import os
+    from .. import _dtype as D
+    dt = dtype or D.get_default_dtype()
+    size = int(size)
+    need = size * np.dtype(dt.np).itemsize
+    name = os.fspath(filename)
+    if shared:
+        try:
+            fd = os.open(name, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as e:
+            raise RuntimeError(f"unable to open file <{name}> in read-write mode: {e.strerror} ({e.errno})") from None
+        try:
+            if os.fstat(fd).st_size < need:
+                os.ftruncate(fd, need)
+        finally:
+            os.close(fd)
+        mode = "r+"
+    else:
+        try:
+            have = os.path.getsize(name)
+        except OSError as e:
+            raise RuntimeError(f"unable to open file <{name}> in read-only mode: {e.strerror} ({e.errno})") from None
+        if have < need:
+            raise RuntimeError(f"file <{name}> size <{have}> is smaller than the required mapping size <{need}>")
+        mode = "c"
+    if size == 0:
+        return _wrap(np.zeros(0, dt.np))
+    # a plain ndarray view (ember tells devices apart by array type); it keeps the map alive
+    return _wrap(np.memmap(name, dtype=dt.np, mode=mode, shape=(size,)).view(np.ndarray))
+
+
 def binomial(count, prob, generator=None) -> Tensor:
     """Draw Binomial(count, prob) samples elementwise."""
     from .random import _gen
@@ -628,5 +663,5 @@ __all__ = ["quantile", "nanquantile", "logcumsumexp", "renorm", "dist", "frexp",
            "histogram", "histogramdd", "gradient", "cumulative_trapezoid", "diagonal_scatter", "select_scatter",
            "slice_scatter", "as_strided_scatter", "index_reduce", "hann_window", "hamming_window",
            "blackman_window", "bartlett_window", "kaiser_window", "empty_strided", "empty_permuted",
-           "frombuffer", "binomial", "cholesky_inverse", "cholesky_solve", "triangular_solve",
+           "frombuffer", "from_file", "binomial", "cholesky_inverse", "cholesky_solve", "triangular_solve",
            "nuclear_norm", "i0", "igamma", "igammac", "polygamma", "mvlgamma"]

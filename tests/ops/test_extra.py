@@ -480,3 +480,31 @@ def test_feature_dropout_masks_whole_channels():
     assert ember.feature_dropout(x, 0.5, False) is x
     ember.dropout_(x, 0.0, True)
     assert bool((x == 1).all())
+
+
+def test_from_file_private_and_shared(tmp_path):
+    # copy-on-write by default (the file keeps its bytes), shared=True writes through and creates
+    from tests._oracle import torch_or_skip
+    torch = torch_or_skip()
+    path = tmp_path / "data.bin"
+    np.arange(10, dtype=np.float32).tofile(path)
+    for L in (ember, torch):
+        assert L.from_file(str(path), size=10).tolist() == list(range(10))
+        assert L.from_file(str(path), size=0).shape == (0,)
+        assert L.from_file(str(path), size=3, dtype=L.int16).tolist() == [0, 0, 0]
+    t = ember.from_file(str(path), shared=False, size=4)
+    t[0] = 99
+    assert np.fromfile(path, np.float32)[0] == 0
+    t = ember.from_file(str(path), shared=True, size=4)
+    t[0] = 99
+    del t
+    assert np.fromfile(path, np.float32)[0] == 99
+    new = tmp_path / "new.bin"
+    e = ember.from_file(str(new), shared=True, size=3, dtype=ember.int64)
+    assert e.tolist() == [0, 0, 0] and new.stat().st_size == 24
+    for bad in (lambda L: L.from_file(str(path), size=20), lambda L: L.from_file(str(tmp_path / "none.bin"), size=2)):
+        with pytest.raises(RuntimeError) as te:
+            bad(torch)
+        with pytest.raises(RuntimeError) as ee:
+            bad(ember)
+        assert str(ee.value) == str(te.value)
