@@ -15,6 +15,8 @@ from ._functional_pool import (max_pool1d, max_pool2d, max_pool3d, max_pool1d_wi
 from ._functional_more import (relu_, elu_, leaky_relu_, hardtanh_, selu_, celu_, threshold_,  # noqa: F401
                                rrelu_, adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices,
                                adaptive_max_pool3d_with_indices, pdist, feature_alpha_dropout)
+from ._functional_fracpool import (fractional_max_pool2d, fractional_max_pool3d,  # noqa: F401
+                                   fractional_max_pool2d_with_indices, fractional_max_pool3d_with_indices)
 from ._functional_attn import scaled_dot_product_attention, multi_head_attention_forward  # noqa: F401
 from ._functional_extra import (ctc_loss, embedding_bag, affine_grid, grid_sample,  # noqa: F401
                                 multilabel_margin_loss, triplet_margin_with_distance_loss,

@@ -11,7 +11,7 @@ from .activation import (Tanh, Sigmoid, Softsign, Tanhshrink, LogSigmoid, Mish, 
                          Softmax2d)
 from .pooling import (MaxPool1d, MaxPool2d, MaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, AdaptiveAvgPool1d,
                       AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
-                      AdaptiveMaxPool3d, MaxUnpool2d, LPPool2d)
+                      AdaptiveMaxPool3d, MaxUnpool2d, LPPool2d, FractionalMaxPool2d, FractionalMaxPool3d)
 from .padding import (ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d,
                       ReplicationPad3d, CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d,
                       ConstantPad2d, ConstantPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d)
