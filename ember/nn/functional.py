@@ -29,7 +29,7 @@ from ._functional_loss import (mse_loss, l1_loss, smooth_l1_loss, huber_loss, nl
                                kl_div, poisson_nll_loss, gaussian_nll_loss, soft_margin_loss,
                                margin_ranking_loss, hinge_embedding_loss, cosine_similarity,
                                pairwise_distance, cosine_embedding_loss, triplet_margin_loss,
-                               multi_margin_loss, multilabel_soft_margin_loss)
+                               multi_margin_loss, multilabel_soft_margin_loss, linear_cross_entropy)
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
