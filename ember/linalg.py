@@ -708,11 +708,12 @@ from ._linalg_lu import (lu, lu_factor, lu_factor_ex, lu_legacy, lu_solve, lu_so
                          lu_unpack, solve_ex, solve_triangular)
 _TOP.update({"lu": lu_legacy, "lu_solve": lu_solve_legacy, "lu_unpack": lu_unpack})
 from ._linalg_householder import geqrf, householder_product, orgqr, ormqr  # noqa: E402
+from ._linalg_ldl import ldl_factor, ldl_factor_ex, ldl_solve  # noqa: E402
 _TOP.update({"geqrf": geqrf, "orgqr": orgqr, "ormqr": ormqr})
 register_methods({"geqrf": geqrf, "orgqr": orgqr, "ormqr": ormqr})
 register_methods({"lu": lu_legacy, "lu_solve": lambda self, LU_data, LU_pivots: lu_solve_legacy(self, LU_data, LU_pivots)})
 
-__all__ = ["LinAlgError", "householder_product", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "solve_ex", "solve_triangular", "norm", "vector_norm", "matrix_norm", "det", "slogdet", "inv", "inv_ex", "solve",
+__all__ = ["LinAlgError", "householder_product", "ldl_factor", "ldl_factor_ex", "ldl_solve", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "solve_ex", "solve_triangular", "norm", "vector_norm", "matrix_norm", "det", "slogdet", "inv", "inv_ex", "solve",
            "lstsq", "svd", "svdvals", "qr", "eigh", "eigvalsh", "eig", "eigvals", "cholesky", "cholesky_ex",
            "pinv", "matrix_rank", "matrix_power", "matrix_exp", "cross", "multi_dot", "tensorinv",
            "tensorsolve", "cond", "vecdot", "matmul", "diagonal", "vander"]

@@ -307,6 +307,8 @@ for _n in ("max", "min", "median", "nanmedian", "mode", "kthvalue", "sort", "top
     _return_type(_n)
 _return_type("geqrf", ("a", "tau"))
 _return_type("lu_unpack", ("P", "L", "U"))
+_return_type("linalg_ldl_factor", ("LD", "pivots"))
+_return_type("linalg_ldl_factor_ex", ("LD", "pivots", "info"))
 _return_type("aminmax", ("min", "max"))
 return_types.__all__ = [n for n in vars(return_types) if not n.startswith("_")]
 
