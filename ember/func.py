@@ -15,7 +15,7 @@ from .autograd.grad_mode import enable_grad
 from .ops.extra import vmap
 
 __all__ = ["functional_call", "grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian",
-           "vmap", "stack_module_state"]
+           "vmap", "stack_module_state", "linearize", "functionalize", "replace_all_batch_norm_modules_", "debug_unwrap"]
 
 
 # ---- functional_call -------------------------------------------------------------------------------
@@ -216,3 +216,43 @@ def stack_module_state(models):
               for n, p in models[0].named_parameters()}
     buffers = {n: stack([dict(m.named_buffers())[n] for m in models]) for n, _ in models[0].named_buffers()}
     return params, buffers
+
+
+def linearize(func, *primals):
+    """(func(*primals), jvp_fn): jvp_fn(*tangents) is the Jacobian-vector product at primals."""
+    out = func(*primals)
+
+    def jvp_fn(*tangents):
+        jv = jvp(func, primals, tangents)[1]
+        if any(getattr(p, "requires_grad", False) for p in _leaves(list(primals))):
+            return jv
+        return _rebuild(jv, iter([t.detach() for t in _leaves(jv)]))  # no graph left behind
+    return out, jvp_fn
+
+
+def functionalize(func, *, remove: str = "mutations"):
+    """func itself: ember runs eagerly, so there are no traced mutations to rewrite away."""
+    if remove not in ("mutations", "mutations_and_views"):
+        raise RuntimeError(f"functionalize(f, remove='mutations'): received invalid argument for remove={remove}."
+                           " Valid options are:\n     remove='mutations': all inplace and out= operators will be "
+                           "removed from the program, and replaced with their out-of-place equivalents.\n     "
+                           "remove='mutations_and_views': In addition to the above, all aliasing operators "
+                           "{view} will be replaced with their non-aliasing counterparts, {view}_copy.\n")
+    return func
+
+
+def replace_all_batch_norm_modules_(root):
+    """Make every BatchNorm in root use batch statistics only (no running stats), in place."""
+    from .nn.modules.batchnorm import _BatchNorm
+    for module in root.modules():
+        if isinstance(module, _BatchNorm):
+            module.running_mean = None
+            module.running_var = None
+            module.num_batches_tracked = None
+            module.track_running_stats = False
+    return root
+
+
+def debug_unwrap(tensor, *, recurse: bool = True):
+    """tensor itself: ember's transforms do not wrap tensors."""
+    return tensor

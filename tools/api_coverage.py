@@ -5,7 +5,8 @@
     python tools/api_coverage.py --md docs/api-coverage.md
 
 Areas: torch.* callables, torch.* constants/submodules, torch.Tensor attributes, torch.nn.functional,
-torch.nn module classes, and a few submodules (special, fft, linalg, testing). Names ember should not
+torch.nn module classes, and submodules (special, fft, linalg, testing, distributions, optim, nn.init,
+nn.utils, autograd, utils.data, func). Names ember should not
 have (sparse, quantized, jit/fx/compile internals, backend kernels, private or deprecated-internal
 names) are filtered out by the rules below, so "missing" means "a PyTorch user could hit this".
 """
@@ -174,6 +175,13 @@ def submodule_names(mod) -> list[str]:
                   and not isinstance(getattr(mod, n), types.ModuleType) and not inspect.isclass(getattr(mod, n)))
 
 
+def module_api(mod) -> list[str]:
+    """A torch submodule's public API: its __all__ (classes included), without submodules."""
+    names = getattr(mod, "__all__", None) or [n for n in dir(mod) if not n.startswith("_")]
+    return sorted(n for n in names if not n.startswith("_") and not _excluded(n)
+                  and not isinstance(getattr(mod, n, None), types.ModuleType))
+
+
 def _has(obj, name) -> bool:
     try:
         return hasattr(obj, name)
@@ -191,6 +199,10 @@ def _ember_sub(path: str):
 
 
 def areas() -> list[tuple[str, list[str], object]]:
+    import torch.distributions
+    import torch.func
+    import torch.optim.lr_scheduler
+    import torch.utils.data
     import torch.special
     import torch.fft
     import torch.linalg
@@ -205,6 +217,18 @@ def areas() -> list[tuple[str, list[str], object]]:
         ("torch.fft", submodule_names(torch.fft), _ember_sub("fft")),
         ("torch.linalg", submodule_names(torch.linalg), _ember_sub("linalg")),
         ("torch.testing", ["assert_close", "make_tensor"], _ember_sub("testing")),
+        ("torch.distributions", module_api(torch.distributions), _ember_sub("distributions")),
+        ("torch.distributions.constraints", module_api(torch.distributions.constraints),
+         _ember_sub("distributions.constraints")),
+        ("torch.optim", module_api(torch.optim), _ember_sub("optim")),
+        ("torch.optim.lr_scheduler", module_api(torch.optim.lr_scheduler), _ember_sub("optim.lr_scheduler")),
+        ("torch.nn.init", [n for n in module_api(torch.nn.init) if callable(getattr(torch.nn.init, n))
+                           and getattr(getattr(torch.nn.init, n), "__module__", "") == "torch.nn.init"],
+         _ember_sub("nn.init")),
+        ("torch.nn.utils", module_api(torch.nn.utils), _ember_sub("nn.utils")),
+        ("torch.autograd", module_api(torch.autograd), _ember_sub("autograd")),
+        ("torch.utils.data", module_api(torch.utils.data), _ember_sub("utils.data")),
+        ("torch.func", module_api(torch.func), _ember_sub("func")),
     ]
 
 

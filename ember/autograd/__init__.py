@@ -151,7 +151,9 @@ def __getattr__(name: str):
 
 from .anomaly_mode import (detect_anomaly, set_detect_anomaly, is_anomaly_enabled,  # noqa: E402
                            is_anomaly_check_nan_enabled)
+from .variable import Variable, variable, set_multithreading_enabled, enforce_grad_layout_policy  # noqa: E402
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
            "is_grad_enabled", "Function", "gradcheck", "gradgradcheck", "functional", "graph",
-           "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
+           "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "Variable", "variable",
+           "set_multithreading_enabled", "enforce_grad_layout_policy"]

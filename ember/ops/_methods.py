@@ -128,22 +128,40 @@ def _fast_inplace(ufunc, fallback, floating_only=False):
 
 
 def _resize_(self, *sizes, memory_format=None):
-    """Change the shape in place; elements beyond the old size are zero (torch: uninitialised)."""
+    """Change the shape in place, keeping the storage: elements keep their memory order and are
+    laid out again (C order, or the memory_format's); new elements are zero (torch: uninitialised)."""
+    import ember
     shape = S._shape_arg(sizes)
     if any(s < 0 for s in shape):
         raise RuntimeError(f"Trying to create tensor with negative dimension: {list(shape)}")
+    if memory_format is ember.preserve_format:
+        raise RuntimeError("Unsupported memory formatPreserve")
+    rank = {id(ember.channels_last): 4, id(ember.channels_last_3d): 5}.get(id(memory_format))
+    if rank is not None and len(shape) != rank:
+        name = "channels_last" if rank == 4 else "channels_last_3d"
+        raise RuntimeError(f"required rank {rank} tensor to use {name} format")
     d = self._data
+    if memory_format is None and tuple(shape) == d.shape:
+        return self
     n = 1
     for s in shape:
         n *= s
-    if n == d.size and d.flags.c_contiguous:
-        self._data = d.reshape(shape)
-    else:
+    from .._random_mt import memory_order
+    flat = memory_order(d).reshape(-1)  # storage order for dense tensors
+    if n != d.size:
         m = np if d.__class__ is np.ndarray else __import__("cupy")
         new = m.zeros(n, dtype=d.dtype)
         k = min(n, d.size)
-        new[:k] = d.reshape(-1)[:k]
-        self._data = new.reshape(shape)
+        new[:k] = flat[:k]
+        flat = new
+    if rank == 4:
+        N, C, H, W = shape
+        self._data = flat.reshape(N, H, W, C).transpose(0, 3, 1, 2)
+    elif rank == 5:
+        N, C, D_, H, W = shape
+        self._data = flat.reshape(N, D_, H, W, C).transpose(0, 4, 1, 2, 3)
+    else:
+        self._data = flat.reshape(shape)
     self._bump_version()
     return self
 

@@ -601,6 +601,9 @@ def contiguous(input, memory_format=None):
         return input
     from .conversion import Clone, clone
     if memory_format is not None:
+        import ember
+        if memory_format is not ember.preserve_format and input.is_contiguous(memory_format=memory_format):
+            return input  # as torch: already laid out that way (size-1 dims keep their strides)
         return clone(input, memory_format=memory_format)
     r = Clone.apply(input, order="C")
     if input._names is not None:
