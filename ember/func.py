@@ -15,7 +15,7 @@ from .autograd.grad_mode import enable_grad
 from .ops.extra import vmap
 
 __all__ = ["functional_call", "grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian",
-           "vmap", "stack_module_state", "linearize", "functionalize", "replace_all_batch_norm_modules_", "debug_unwrap"]
+           "vmap", "stack_module_state", "linearize", "functionalize", "replace_all_batch_norm_modules_", "debug_unwrap", "rearrange"]
 
 
 # ---- functional_call -------------------------------------------------------------------------------
@@ -216,6 +216,9 @@ def stack_module_state(models):
               for n, p in models[0].named_parameters()}
     buffers = {n: stack([dict(m.named_buffers())[n] for m in models]) for n, _ in models[0].named_buffers()}
     return params, buffers
+
+
+from ._einops import rearrange  # noqa: E402
 
 
 def linearize(func, *primals):
