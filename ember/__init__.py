@@ -126,6 +126,7 @@ _LAZY_NAMES = {  # name -> (module, attribute)
     "get_printoptions": ("_tensor_str", "get_printoptions"),
     "stft": ("_spectral", "stft"), "istft": ("_spectral", "istft"),
     "svd_lowrank": ("_lowrank", "svd_lowrank"), "pca_lowrank": ("_lowrank", "pca_lowrank"),
+    "lobpcg": ("_lobpcg", "lobpcg"),
 }
 _LAZY_NAMES.update({n: ("linalg", "_TOP") for n in ("det", "logdet", "slogdet", "inverse", "svd",
                                                      "cholesky", "pinverse", "matrix_power",

@@ -63,7 +63,9 @@ BFloat16Storage BoolStorage ByteStorage CharStorage ComplexDoubleStorage Complex
 DoubleStorage FloatStorage HalfStorage IntStorage LongStorage ShortStorage
 Stream Event AVG SUM PRIVATE_OPS TYPE_CHECKING USE_GLOBAL_DEPS USE_RTLD_GLOBAL_WITH_LIBTORCH jagged
 bit complex32 legacy_contiguous_format BFloat16Tensor
-""".split())
+SparseAdam DFIterDataPipe DataChunk IterDataPipe MapDataPipe argument_validation functional_datapipe
+guaranteed_datapipes_determinism non_deterministic runtime_validation runtime_validation_disabled
+""".split())  # (last two lines: sparse gradients; DataPipes, deprecated in torch and moved to torchdata)
 
 # Tensor attributes ember should not have (beyond the patterns above).
 _TENSOR_EXCLUDE = set("""
