@@ -99,6 +99,12 @@ class Generator:
             self._offset = int.from_bytes(b[0:8], "little")
         return self
 
+    def clone_state(self) -> "Generator":
+        """A new generator on the same device whose state is a copy of this one's."""
+        g = Generator(self._device)
+        g.set_state(self.get_state())
+        return g
+
     def __getstate__(self):
         return {"device": str(self._device), "state": self.get_state()._data.copy()}
 

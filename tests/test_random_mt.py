@@ -188,3 +188,15 @@ def test_fma_rounds_once():
     a32 = a.astype(np.float32)
     ref32 = (a32.astype(np.float64) * np.float64(np.float32(0.3)) + np.float64(np.float32(-2))).astype(np.float32)
     assert np.array_equal(mt.fma(a32, np.float32(0.3), np.float32(-2)), ref32)
+
+
+def test_generator_clone_state_and_fork_rng():
+    g = ember.Generator().manual_seed(4)
+    ember.rand(3, generator=g)
+    c = g.clone_state()
+    assert c is not g and ember.rand(2, generator=c).tolist() == ember.rand(2, generator=g).tolist()
+    ember.manual_seed(1)
+    with ember.random.fork_rng():
+        ember.rand(5)
+    torch.manual_seed(1)
+    assert ember.rand(2).tolist() == torch.rand(2).tolist()
