@@ -60,9 +60,13 @@ class MTStream:
     def uniform32(self, n: int, lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
         """float32 in [lo, hi): 24 random bits each, scaled with one rounding (torch's fused
         multiply-add, the range taken in float32)."""
+        plain = lo == 0 and hi == 1
+        if plain and n <= 64:  # a few: one pass, no thread split
+            self._fresh = False
+            w = self._bg.random_raw(n) & 0xFFFFFF
+            return np.multiply(w, np.float32(2.0 ** -24), dtype=np.float32, casting="unsafe")
         w = self.u32(n)
         out = np.empty(n, np.float32)
-        plain = lo == 0 and hi == 1
         lo32 = float(np.float32(lo))
         step = float(np.float32(np.float32(hi) - np.float32(lo))) * 2.0 ** -24
 

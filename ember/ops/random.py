@@ -80,9 +80,10 @@ def _uniform(g, shape, dt, lo=0.0, hi=1.0):
     if g._device.type == "cpu":
         n = math.prod(shape)
         u = g._mt.uniform(n, dt.np, lo, hi).astype(dt.np, copy=False)
-        top = u == dt.np.type(hi)
-        if top.any():  # rounded up to the open end: torch returns the start instead
-            u[top] = dt.np.type(lo)
+        if lo != 0 or hi != 1 or dt.name not in ("float32", "float64"):
+            top = u == dt.np.type(hi)
+            if top.any():  # rounded up to the open end: torch returns the start instead
+                u[top] = dt.np.type(lo)
         return u.reshape(shape)
     s = g._sampler()
     if dt.name in ("float32", "float64"):
