@@ -18,12 +18,14 @@ sliced tensor gets the same values torch's does.
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
 STATE_BYTES = 5056  # torch's CPU generator state: the legacy THGeneratorState layout
 _N = 624
 _TWO_PI = 2.0 * math.pi
+assert sys.byteorder == "little", "ember's torch-compatible RNG reads word pairs as little-endian uint64"
 
 
 class MTStream:
@@ -53,8 +55,8 @@ class MTStream:
 
     def u64(self, n: int) -> np.ndarray:
         """n 64-bit words made of two raw words each, the first one high (uint64)."""
-        w = self.u32(2 * n).astype(np.uint64)
-        return (w[0::2] << np.uint64(32)) | w[1::2]
+        v = self.u32(2 * n).view(np.uint64)  # pairs, little-endian: first word low
+        return (v << np.uint64(32)) | (v >> np.uint64(32))
 
     # ---- uniforms ---------------------------------------------------------------------------------
     def uniform32(self, n: int, lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
@@ -95,10 +97,12 @@ class MTStream:
         plain = lo == 0 and hi == 1
 
         def part(a, b):
-            k = w[2 * a:2 * b:2].astype(np.uint64)
-            k &= np.uint64((1 << 21) - 1)  # 21 + 32 = 53 bits
-            k <<= np.uint64(32)
-            k |= w[2 * a + 1:2 * b:2]
+            # each pair of words as one 64-bit integer, first word high: the little-endian view
+            # holds them swapped, so rotate by 32; keep 53 bits
+            v = w[2 * a:2 * b].view(np.uint64)
+            k = v << np.uint64(32)
+            k |= v >> np.uint64(32)
+            k &= np.uint64((1 << 53) - 1)
             o = out[a:b]
             np.copyto(o, k.view(np.int64), casting="unsafe")  # exact: below 2^53
             o *= 2.0 ** -53
