@@ -127,6 +127,10 @@ _LAZY_NAMES = {  # name -> (module, attribute)
     "stft": ("_spectral", "stft"), "istft": ("_spectral", "istft"),
     "svd_lowrank": ("_lowrank", "svd_lowrank"), "pca_lowrank": ("_lowrank", "pca_lowrank"),
     "lobpcg": ("_lobpcg", "lobpcg"),
+    "_standard_gamma": ("ops.random_gamma", "_standard_gamma"),
+    "_standard_gamma_grad": ("ops.random_gamma", "_standard_gamma_grad"),
+    "_sample_dirichlet": ("ops.random_gamma", "_sample_dirichlet"),
+    "_dirichlet_grad": ("ops.random_gamma", "_dirichlet_grad"),
 }
 _LAZY_NAMES.update({n: ("linalg", "_TOP") for n in ("det", "logdet", "slogdet", "inverse", "svd",
                                                      "cholesky", "pinverse", "matrix_power",

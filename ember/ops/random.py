@@ -400,7 +400,11 @@ def poisson(input, generator=None) -> Tensor:
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
     g = _gen(generator, input.device)
     lam = input._data.astype(np.float64)
-    sample = g._sampler().poisson(lam, size=lam.shape).astype(dt.np)
+    if g._device.type == "cpu":  # torch's own algorithm, draw for draw
+        from .random_gamma import poisson_cpu
+        sample = poisson_cpu(g, lam).astype(dt.np)
+    else:
+        sample = g._sampler().poisson(lam, size=lam.shape).astype(dt.np)
     return _result(sample, (input,), "Poisson")
 
 
