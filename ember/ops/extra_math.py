@@ -606,7 +606,11 @@ def from_file(filename, shared=None, size=0, *, dtype=None, layout=None, device=
 def binomial(count, prob, generator=None) -> Tensor:
     """Draw Binomial(count, prob) samples elementwise."""
     from .random import _gen
-    rng = _gen(generator, count.device)._sampler()
+    g = _gen(generator, count.device)
+    if g._device.type == "cpu":  # torch's own sampler, draw for draw
+        from .random_gamma import binomial_cpu
+        return _wrap(binomial_cpu(g, count._data, prob._data).astype(count._data.dtype))
+    rng = g._sampler()
     c = count._data.astype(np.int64)
     r = rng.binomial(c, np.clip(prob._data.astype(np.float64), 0, 1))
     return _wrap(xp(count._data).asarray(r, dtype=count._data.dtype))

@@ -226,3 +226,72 @@ def poisson_cpu(g, lam: np.ndarray) -> np.ndarray:
     flat = np.ascontiguousarray(lam).reshape(-1)  # fresh output, filled in C order
     out = np.fromiter((_poisson_one(g._mt, float(v)) for v in flat.tolist()), np.float64, flat.size)
     return out.reshape(lam.shape)
+
+
+# ---- binomial: inversion by geometric waiting times below n*p = 10, BTRS (Hörmann) above ----------
+_STIRLING_TAIL = (0.0810614667953272, 0.0413406959554092, 0.0276779256849983, 0.02079067210376509,
+                  0.0166446911898211, 0.0138761288230707, 0.0118967099458917, 0.0104112652619720,
+                  0.00925546218271273, 0.00833056343336287)  # log k! - Stirling's formula, k = 0..9
+
+
+def _stirling_tail(k: float) -> float:
+    if k <= 9:
+        return _STIRLING_TAIL[int(k)]
+    kp1sq = (k + 1) * (k + 1)
+    return (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1)
+
+
+def _binomial_inversion(mt, n: float, p: float) -> float:
+    total = 0.0
+    count = 0
+    logq = math.log1p(-p)
+    while True:
+        total += math.ceil(math.log(mt.uniform64(1)[0]) / logq)
+        if total > n:
+            return count
+        count += 1
+
+
+def _btrs(mt, n: float, p: float) -> float:
+    sd = math.sqrt(n * p * (1 - p))
+    b = 1.15 + 2.53 * sd
+    a = -0.0873 + 0.0248 * b + 0.01 * p
+    c = n * p + 0.5
+    v_r = 0.92 - 4.2 / b
+    r = p / (1 - p)
+    alpha = (2.83 + 5.1 / b) * sd
+    m = math.floor((n + 1) * p)
+    while True:
+        u = mt.uniform64(1)[0] - 0.5
+        v = mt.uniform64(1)[0]
+        us = 0.5 - abs(u)
+        k = math.floor((2 * a / us + b) * u + c)
+        if k < 0 or k > n:
+            continue
+        if us >= 0.07 and v <= v_r:
+            return k
+        v = math.log(v * alpha / (a / (us * us) + b))
+        bound = ((m + 0.5) * math.log((m + 1) / (r * (n - m + 1))) + (n + 1) * math.log((n - m + 1) / (n - k + 1))
+                 + (k + 0.5) * math.log(r * (n - k + 1) / (k + 1)) + _stirling_tail(m) + _stirling_tail(n - m)
+                 - _stirling_tail(k) - _stirling_tail(n - k))
+        if v <= bound:
+            return k
+
+
+def _binomial_one(mt, n: float, p: float) -> float:
+    if n <= 0 or p <= 0:
+        return 0.0
+    if p >= 1:
+        return n
+    if p <= 0.5:
+        return _btrs(mt, n, p) if n * p >= 10 else _binomial_inversion(mt, n, p)
+    q = 1.0 - p
+    return n - (_btrs(mt, n, q) if n * q >= 10 else _binomial_inversion(mt, n, q))
+
+
+def binomial_cpu(g, count: np.ndarray, prob: np.ndarray) -> np.ndarray:
+    """Binomial(count, prob) draws as torch's CPU kernel makes them (float64), in C order."""
+    c, p = np.broadcast_arrays(count.astype(np.float64), prob.astype(np.float64))
+    out = np.fromiter((_binomial_one(g._mt, a, b) for a, b in zip(c.reshape(-1).tolist(), p.reshape(-1).tolist())),
+                      np.float64, c.size)
+    return out.reshape(c.shape)
