@@ -81,4 +81,4 @@ def test_support_edges_like_torch():
                 (d.Pareto(lib.tensor(1.0), lib.tensor(0.5)), d.Exponential(lib.tensor(1.0)))]
     got = [ember.distributions.kl_divergence(p, q).item() for p, q in pairs(ember)]
     want = [torch.distributions.kl_divergence(p, q).item() for p, q in pairs(torch)]
-    np.testing.assert_allclose(got, want, rtol=1e-6)
+    np.testing.assert_allclose(got, want, rtol=1e-5)  # float32 parameters

@@ -47,7 +47,7 @@ def test_wishart_mode_expand_grad_and_errors():
     assert np.isnan(e.mode.numpy()[0]).all()
     te, ee = t.expand((4, 2)), e.expand((4, 2))
     assert ee.batch_shape == te.batch_shape and ee.df.shape == (4, 2)
-    close(ee.entropy(), te.entropy(), rtol=1e-10)
+    close(ee.entropy(), te.entropy(), rtol=1e-6)
     assert repr(e.arg_constraints["df"]) == repr(t.arg_constraints["df"])
     with pytest.raises(AssertionError, match="Exactly one of"):
         Wishart(3.0)
