@@ -321,13 +321,18 @@ def fma(a: np.ndarray, b, c) -> np.ndarray:
 
 def memory_order(arr: np.ndarray) -> np.ndarray:
     """A view of arr whose C order is the order its elements lie in memory (torch's kernels fill
-    tensors that way), for writing a flat sample into a transposed or sliced destination."""
+    tensors that way), for writing a flat sample into a transposed or sliced destination. Arrays
+    that are not a dense permutation (expanded, sliced with gaps) keep C order, as torch's
+    ``empty_like`` for them is contiguous."""
     if arr.ndim < 2 or arr.flags.c_contiguous:
         return arr
     order = sorted(range(arr.ndim), key=lambda d: -abs(arr.strides[d]))
+    expect = arr.itemsize
+    for d in reversed(order):  # innermost first: each stride must be the size of what it steps over
+        if arr.shape[d] != 1 and abs(arr.strides[d]) != expect:
+            return arr if 0 in arr.strides else arr.transpose(order)
+        expect *= arr.shape[d]
     return arr.transpose(order)
-
-
 def fill(dst: np.ndarray, flat: np.ndarray) -> None:
     """Write a flat sample into dst in memory order."""
     view = memory_order(dst)
