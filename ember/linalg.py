@@ -330,13 +330,16 @@ def cholesky(A, *, upper=False, out=None) -> Tensor:
 
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     """(L, info): info is 0, or the order of the failing leading minor."""
+    batch = tuple(A.shape[:-2])
     try:
-        L, info = cholesky(A, upper=upper), 0
+        L, info = cholesky(A, upper=upper), np.zeros(batch, np.int32)
     except LinAlgError:
         if check_errors:
             raise
         L = A * 0
-        info = _first_bad(A._data, _bad_minor)[1]
+        a = np.asarray(A._data.get() if hasattr(A._data, "get") else A._data)
+        info = np.array([_bad_minor(m) or 0 for m in a.reshape((-1,) + a.shape[-2:])],
+                        np.int32).reshape(batch)  # one order per matrix, as torch reports
     return _RT["linalg_cholesky_ex"]((L, _wrap(np.asarray(info, dtype=np.int32))))
 
 

@@ -30,7 +30,7 @@ class TransformedDistribution(Distribution):
         else:
             raise ValueError(f"transforms must be a Transform or list, but was {transforms}")
         E = _E()
-        base_shape = tuple(base_distribution.batch_shape) + tuple(base_distribution.event_shape)
+        base_shape = _E().Size(tuple(base_distribution.batch_shape) + tuple(base_distribution.event_shape))
         base_event_dim = len(base_distribution.event_shape)
         transform = ComposeTransform(self.transforms)
         if len(base_shape) < transform.domain.event_dim:

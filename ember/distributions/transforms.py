@@ -25,6 +25,12 @@ def _E():
     return ember
 
 
+def _same_kind(like, shape):
+    """``shape`` as a Size when ``like`` is one, else as a tuple (torch keeps the caller's type)."""
+    Size = _E().Size
+    return Size(shape) if isinstance(like, Size) else tuple(shape)
+
+
 class Transform:
     """Base class: an invertible map x -> y with log|dy/dx| (bijective subclasses)."""
 
@@ -385,7 +391,7 @@ class ReshapeTransform(Transform):
         cut = len(shape) - len(self.in_shape)
         if tuple(shape[cut:]) != tuple(self.in_shape):
             raise ValueError(f"Shape mismatch: expected {shape[cut:]} but got {self.in_shape}")
-        return tuple(shape[:cut]) + tuple(self.out_shape)
+        return _E().Size(tuple(shape[:cut]) + tuple(self.out_shape))
 
     def inverse_shape(self, shape):
         if len(shape) < len(self.out_shape):
@@ -393,7 +399,7 @@ class ReshapeTransform(Transform):
         cut = len(shape) - len(self.out_shape)
         if tuple(shape[cut:]) != tuple(self.out_shape):
             raise ValueError(f"Shape mismatch: expected {shape[cut:]} but got {self.out_shape}")
-        return tuple(shape[:cut]) + tuple(self.in_shape)
+        return _E().Size(tuple(shape[:cut]) + tuple(self.in_shape))
 
 
 class ExpTransform(Transform):
@@ -456,10 +462,10 @@ class PowerTransform(Transform):
         return (self.exponent * y / x).abs().log()
 
     def forward_shape(self, shape):
-        return tuple(_E().broadcast_shapes(shape, getattr(self.exponent, "shape", ())))
+        return _E().Size(_E().broadcast_shapes(shape, getattr(self.exponent, "shape", ())))
 
     def inverse_shape(self, shape):
-        return tuple(_E().broadcast_shapes(shape, getattr(self.exponent, "shape", ())))
+        return _E().Size(_E().broadcast_shapes(shape, getattr(self.exponent, "shape", ())))
 
 
 def _clipped_sigmoid(x):
@@ -635,10 +641,10 @@ class AffineTransform(Transform):
         return result.expand(shape)
 
     def forward_shape(self, shape):
-        return tuple(_E().broadcast_shapes(shape, getattr(self.loc, "shape", ()), getattr(self.scale, "shape", ())))
+        return _E().Size(_E().broadcast_shapes(shape, getattr(self.loc, "shape", ()), getattr(self.scale, "shape", ())))
 
     def inverse_shape(self, shape):
-        return tuple(_E().broadcast_shapes(shape, getattr(self.loc, "shape", ()), getattr(self.scale, "shape", ())))
+        return _E().Size(_E().broadcast_shapes(shape, getattr(self.loc, "shape", ()), getattr(self.scale, "shape", ())))
 
 
 class CorrCholeskyTransform(Transform):
@@ -683,7 +689,7 @@ class CorrCholeskyTransform(Transform):
         D = round((0.25 + 2 * N) ** 0.5 + 0.5)
         if D * (D - 1) // 2 != N:
             raise ValueError("Input is not a flattened lower-diagonal number")
-        return tuple(shape[:-1]) + (D, D)
+        return _same_kind(shape, tuple(shape[:-1]) + (D, D))
 
     def inverse_shape(self, shape):
         if len(shape) < 2:
@@ -692,7 +698,7 @@ class CorrCholeskyTransform(Transform):
             raise ValueError("Input is not square")
         D = shape[-1]
         N = D * (D - 1) // 2
-        return tuple(shape[:-2]) + (N,)
+        return _same_kind(shape, tuple(shape[:-2]) + (N,))
 
 
 class SoftmaxTransform(Transform):
@@ -764,12 +770,12 @@ class StickBreakingTransform(Transform):
     def forward_shape(self, shape):
         if len(shape) < 1:
             raise ValueError("Too few dimensions on input")
-        return tuple(shape[:-1]) + (shape[-1] + 1,)
+        return _same_kind(shape, tuple(shape[:-1]) + (shape[-1] + 1,))
 
     def inverse_shape(self, shape):
         if len(shape) < 1:
             raise ValueError("Too few dimensions on input")
-        return tuple(shape[:-1]) + (shape[-1] - 1,)
+        return _same_kind(shape, tuple(shape[:-1]) + (shape[-1] - 1,))
 
 
 class LowerCholeskyTransform(Transform):
@@ -824,7 +830,7 @@ class CatTransform(Transform):
             lengths = [1] * len(self.transforms)
         self.lengths = list(lengths)
         if len(self.lengths) != len(self.transforms):
-            raise ValueError("lengths must match the transforms")
+            raise AssertionError(f"lengths ({len(lengths)}) must match transforms ({len(self.transforms)})")
         self.dim = dim
 
     @lazy_property

@@ -528,7 +528,7 @@ def signbit(input):
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """Elementwise |a - b| <= atol + rtol * |b|."""
     if input.dtype is not other.dtype:
-        raise RuntimeError(f"{input.dtype} did not match {other.dtype}")
+        raise RuntimeError(f"{_type_word(input.dtype)} did not match {_type_word(other.dtype)}")
     a, b = input._data, other._data
     return _wrap(xp(a).isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 

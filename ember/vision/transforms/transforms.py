@@ -334,7 +334,8 @@ class RandomResizedCrop(nn.Module):
         log_ratio = ember.log(ember.tensor(ratio))
         for _ in range(10):
             target_area = area * ember.empty(1).uniform_(scale[0], scale[1]).item()
-            aspect_ratio = math.exp(ember.empty(1).uniform_(log_ratio[0].item(), log_ratio[1].item()).item())
+            # float32 exp of the float32 draw, as torchvision (not a float64 math.exp)
+            aspect_ratio = ember.exp(ember.empty(1).uniform_(log_ratio[0].item(), log_ratio[1].item())).item()
             w = int(round(math.sqrt(target_area * aspect_ratio)))
             h = int(round(math.sqrt(target_area / aspect_ratio)))
             if 0 < w <= width and 0 < h <= height:
@@ -563,7 +564,8 @@ class RandomErasing(nn.Module):
         log_ratio = ember.log(ember.tensor(ratio))
         for _ in range(10):
             erase_area = area * ember.empty(1).uniform_(scale[0], scale[1]).item()
-            aspect_ratio = math.exp(ember.empty(1).uniform_(log_ratio[0].item(), log_ratio[1].item()).item())
+            # float32 exp of the float32 draw, as torchvision (not a float64 math.exp)
+            aspect_ratio = ember.exp(ember.empty(1).uniform_(log_ratio[0].item(), log_ratio[1].item())).item()
             h = int(round(math.sqrt(erase_area * aspect_ratio)))
             w = int(round(math.sqrt(erase_area / aspect_ratio)))
             if not (h < img_h and w < img_w):
@@ -583,8 +585,13 @@ class RandomErasing(nn.Module):
                 value = [float(self.value)]
             elif isinstance(self.value, str):
                 value = None
+            elif isinstance(self.value, (list, tuple)):
+                value = [float(v) for v in self.value]
             else:
-                value = list(self.value)
+                value = self.value
+            if value is not None and len(value) not in (1, img.shape[-3]):
+                raise ValueError("If value is a sequence, it should have either a single value or "
+                                 f"{img.shape[-3]} (number of input channels)")
             if value is not None and len(value) == 1:
                 value = value * img.shape[-3]
             x, y, h, w, v = self.get_params(img, scale=self.scale, ratio=self.ratio, value=value)
