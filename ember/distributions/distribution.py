@@ -89,7 +89,7 @@ class Distribution:
     @property
     def mean(self):
         """The mean of the distribution."""
-        raise NotImplementedError(f"{self.__class__} does not implement mean")
+        raise NotImplementedError
 
     @property
     def mode(self):
@@ -99,7 +99,7 @@ class Distribution:
     @property
     def variance(self):
         """The variance of the distribution."""
-        raise NotImplementedError(f"{self.__class__} does not implement variance")
+        raise NotImplementedError
 
     @property
     def stddev(self):

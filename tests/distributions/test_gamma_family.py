@@ -108,8 +108,8 @@ def test_rsample_gradients(cls, params):
     w = np.linspace(0.5, 1.5, ts.numel()).reshape(ts.shape)
     (ts * torch.tensor(w)).sum().backward()
     (es * ember.tensor(w)).sum().backward()
-    for a, b in zip(ep, tp):
-        close(a.grad, b.grad, rtol=1e-9, atol=1e-12)
+    for a, b in zip(ep, tp):  # torch's gradients are series approximations of the exact derivative
+        close(a.grad, b.grad, rtol=5e-3, atol=1e-9)
 
 
 def test_standard_gamma_ops():
@@ -126,12 +126,23 @@ def test_standard_gamma_ops():
     close(ember._sample_dirichlet(E_(conc, "float64"), generator=g2),
           torch._sample_dirichlet(T_(conc, "float64"), generator=g1), rtol=1e-12)
     x, a = [0.2, 1.5, 4.0], [0.5, 2.0, 3.0]
+    # ember differentiates the incomplete gamma/beta functions numerically; torch uses series
+    # approximations of the same derivatives: they agree to ~1e-3 relative across the regimes
     close(ember._standard_gamma_grad(E_(a, "float64"), E_(x, "float64")),
-          torch._standard_gamma_grad(T_(a, "float64"), T_(x, "float64")), rtol=1e-12)
+          torch._standard_gamma_grad(T_(a, "float64"), T_(x, "float64")), rtol=2e-3)
+    ag = [0.5, 2.0, 0.5, 20.0, 1e-3, 5.0, 100.0, 100.0, 9.0, 10.0, 10.0, 3.0]
+    xg = [0.0, 0.0, 1e-30, 20.0, 1e-20, 0.8, 95.0, 300.0, 0.8, 9.0, 11.0, 7.5]
+    for dt in ("float32", "float64"):
+        close(ember._standard_gamma_grad(E_(ag, dt), E_(xg, dt)), torch._standard_gamma_grad(T_(ag, dt), T_(xg, dt)),
+              rtol=3e-3, atol=1e-12)
+    xb, ab, tb = [0.0, 1.0, 0.5, 1e-9, 1 - 1e-9, 0.3, 0.45, 0.6], [0.5, 2.0, 7.0, 0.5, 3.0, 1e-3, 9.0, 2.0], \
+        [1.0, 3.0, 14.0, 2.0, 4.0, 1.0, 20.0, 4.5]
+    close(ember._dirichlet_grad(E_(xb, "float64"), E_(ab, "float64"), E_(tb, "float64")),
+          torch._dirichlet_grad(T_(xb, "float64"), T_(ab, "float64"), T_(tb, "float64")), rtol=2e-3, atol=1e-12)
     tot = [3.0, 4.0, 5.0]
     close(ember._dirichlet_grad(E_([0.2, 0.5, 0.7], "float64"), E_(a, "float64"), E_(tot, "float64")),
           torch._dirichlet_grad(T_([0.2, 0.5, 0.7], "float64"), T_(a, "float64"), T_(tot, "float64")),
-          rtol=1e-12)
+          rtol=2e-3)
 
 
 def test_validation_messages():

@@ -94,3 +94,22 @@ def test_lkj_cholesky(conc):
     assert ee.batch_shape == te.batch_shape
     with pytest.raises(ValueError, match="Expected dim to be an integer greater than or equal to 2. Found dim=1."):
         LKJCholesky(1, 1.0)
+
+
+def test_wishart_repr_and_validation():
+    TD = torch.distributions
+    P = np.array([[2.0, 0.3], [0.3, 1.0]])
+    t = TD.Wishart(3, precision_matrix=torch.tensor(P), validate_args=True)
+    e = Wishart(3, precision_matrix=ember.tensor(P), validate_args=True)
+    assert repr(e) == repr(t)
+    torch.manual_seed(0)
+    ember.manual_seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        close(e.sample((2,)), t.sample((2,)), rtol=1e-6)
+    bad = [[1.0, 2.0], [2.0, 1.0]]
+    with pytest.raises(ValueError) as te:
+        TD.Wishart(torch.tensor(3.0), covariance_matrix=torch.tensor(bad), validate_args=True)
+    with pytest.raises(ValueError) as ee:
+        Wishart(ember.tensor(3.0), covariance_matrix=ember.tensor(bad), validate_args=True)
+    assert str(ee.value) == str(te.value)

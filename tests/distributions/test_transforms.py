@@ -135,6 +135,10 @@ def test_caching_and_equality():
     assert isinstance(c.inv, ET.ComposeTransform) and c.inv.inv is c
 
 
+def _lib(C):
+    return ember if C is EC else torch
+
+
 CONSTRAINTS = [
     ("real", lambda C: C.real, (2, 3)),
     ("positive", lambda C: C.positive, (2, 3)),
@@ -150,6 +154,13 @@ CONSTRAINTS = [
     ("simplex", lambda C: C.simplex, (2, 3)),
     ("lower_cholesky", lambda C: C.lower_cholesky, (2, 3, 3)),
     ("positive_definite", lambda C: C.positive_definite, (2, 3, 3)),
+    ("positive_semidefinite", lambda C: C.positive_semidefinite, (2, 3, 3)),
+    ("greater_than_tensor", lambda C: C.greater_than(_lib(C).tensor([0.5, -1.0, 2.0], dtype=_lib(C).float64)), (2, 3)),
+    ("interval_tensor", lambda C: C.interval(_lib(C).tensor([0.0, -1.0, 2.0], dtype=_lib(C).float64),
+                                             _lib(C).tensor([1.0, 4.0, 2.5], dtype=_lib(C).float64)), (2, 3)),
+    ("integer_interval", lambda C: C.integer_interval(0, 3), (2, 3)),
+    ("boolean", lambda C: C.boolean, (2, 3)),
+    ("lower_triangular", lambda C: C.lower_triangular, (2, 3, 3)),
     ("corr_cholesky", lambda C: C.corr_cholesky, (2, 3, 3)),
     ("cat", lambda C: C.cat([C.positive, C.real], 1, [2, 1]), (2, 3)),
     ("stack", lambda C: C.stack([C.positive, C.unit_interval, C.real], 1), (2, 3)),
@@ -164,8 +175,8 @@ def test_constraint_registry_round_trip(name, make, shape, registry):
     reg_t = getattr(torch.distributions, registry)
     try:
         tt = reg_t(ct)
-    except NotImplementedError:
-        with pytest.raises(NotImplementedError):
+    except NotImplementedError as exc:
+        with pytest.raises(NotImplementedError, match=f"^{exc}$"):
             reg_e(ce)
         return
     te = reg_e(ce)
@@ -264,3 +275,81 @@ def test_transformed_distribution_cdf_icdf_expand():
     s_e, s_t = e2.sample((2,)), t2.sample((2,))
     _close(s_e, s_t, rtol=1e-5, atol=1e-6)
     _close(e2.log_prob(s_e), t2.log_prob(s_t), rtol=1e-5, atol=1e-5)
+
+
+def _lib_parts(lib):
+    if lib is torch:
+        return torch, torch.distributions.Normal, torch.distributions.TransformedDistribution, TT
+    return ember, Normal, TransformedDistribution, ET
+
+
+# each builds something from (lib, Normal, TransformedDistribution, transforms module); the repr of the
+# result, or the type and message of the error, must agree with torch's
+BEHAVIOURS = [
+    lambda L, N, TD, T: TD(N(L.zeros(3), L.ones(3)), 5),
+    lambda L, N, TD, T: TD(N(L.zeros(3), L.ones(3)), [5]),
+    lambda L, N, TD, T: TD(N(L.zeros(3), L.ones(3)), [T.ReshapeTransform((4,), (2, 2))]),
+    lambda L, N, TD, T: TD(N(L.zeros(4), L.ones(4)), [T.ReshapeTransform((4,), (2, 2))]).event_shape,
+    lambda L, N, TD, T: TD(N(L.zeros(5, 4), L.ones(4)), [T.ReshapeTransform((4,), (2, 2))]).batch_shape,
+    lambda L, N, TD, T: TD(N(L.zeros(()), L.ones(())), [T.StickBreakingTransform()]),
+    lambda L, N, TD, T: T.ReshapeTransform((4,), (3,)),
+    lambda L, N, TD, T: T.ReshapeTransform((4,), (2, 2)).forward_shape((3,)),
+    lambda L, N, TD, T: T.ReshapeTransform((4,), (2, 2)).forward_shape((5, 4)),
+    lambda L, N, TD, T: T.StickBreakingTransform().forward_shape((5, 4)),
+    lambda L, N, TD, T: T.StickBreakingTransform().inverse_shape(L.Size((5, 4))),
+    lambda L, N, TD, T: T.CorrCholeskyTransform().forward_shape((6,)),
+    lambda L, N, TD, T: T.CorrCholeskyTransform().inverse_shape((3, 3)),
+    lambda L, N, TD, T: T.CorrCholeskyTransform().forward_shape((5,)),
+    lambda L, N, TD, T: T.AffineTransform(L.zeros(2, 3), L.ones(3), event_dim=1).forward_shape((3,)),
+    lambda L, N, TD, T: T.PowerTransform(L.ones(3)).inverse_shape((2, 1)),
+    lambda L, N, TD, T: T.CatTransform([T.ExpTransform()], 0, [1, 2]),
+    lambda L, N, TD, T: T.CatTransform([T.ExpTransform(), 3], 0),
+    lambda L, N, TD, T: T.CatTransform([T.ExpTransform(), T.ExpTransform()], 0, [1, 2])(L.ones(4)),
+    lambda L, N, TD, T: T.CatTransform([T.ExpTransform(), T.ExpTransform()], 1, [1, 2])(L.ones(3)),
+    lambda L, N, TD, T: T.CatTransform([T.ExpTransform(), T.ExpTransform()], 0, [1, 2]).inv(L.ones(4)),
+    lambda L, N, TD, T: T.CatTransform([T.ExpTransform(), T.ExpTransform()], 0, [1, 2]).log_abs_det_jacobian(
+        L.ones(3), L.ones(4)),
+    lambda L, N, TD, T: T.StackTransform([T.ExpTransform(), T.ExpTransform()], 0)(L.ones(3)),
+    lambda L, N, TD, T: T.StackTransform([T.ExpTransform(), T.ExpTransform()], 2).inv(L.ones(2)),
+    lambda L, N, TD, T: T.StackTransform([T.ExpTransform()], 1).log_abs_det_jacobian(L.ones(2, 1), L.ones(2, 1)),
+    lambda L, N, TD, T: T.PowerTransform(2.0).sign,
+    lambda L, N, TD, T: T.AbsTransform().inv(L.tensor([1.0, 2.0])),
+    lambda L, N, TD, T: T.SoftmaxTransform().inv(L.tensor([0.2, 0.8])),
+    lambda L, N, TD, T: T.LowerCholeskyTransform().inv(L.tensor([[1.0, 0.0], [0.5, 2.0]])),
+    lambda L, N, TD, T: T.PositiveDefiniteTransform().inv(L.tensor([[2.0, 0.5], [0.5, 2.0]])),
+    lambda L, N, TD, T: repr(T.ComposeTransform([T.ExpTransform(), T.SigmoidTransform().inv])),
+    lambda L, N, TD, T: repr(T.IndependentTransform(T.ExpTransform(), 2)),
+    lambda L, N, TD, T: T.IndependentTransform(T.ExpTransform(), 1).log_abs_det_jacobian(L.ones(2, 3), L.ones(2, 3)),
+    lambda L, N, TD, T: T.ComposeTransform([T.ExpTransform(), T.ExpTransform()], cache_size=1)._cache_size,
+    lambda L, N, TD, T: T.ComposeTransform([T.ExpTransform(), T.SoftmaxTransform()]).codomain,
+    lambda L, N, TD, T: T.ComposeTransform([T.ExpTransform(), T.SoftmaxTransform()]).domain,
+    lambda L, N, TD, T: T.ComposeTransform([T.SoftmaxTransform(), T.ExpTransform()]).codomain,
+    lambda L, N, TD, T: T.CumulativeDistributionTransform(N(0.0, 1.0)).codomain,
+    lambda L, N, TD, T: T.CumulativeDistributionTransform(N(0.0, 1.0)).sign,
+    lambda L, N, TD, T: T.ExpTransform() == 3,
+    lambda L, N, TD, T: T.AffineTransform(0.0, L.tensor([1.0, -2.0])).sign,
+    lambda L, N, TD, T: T.TanhTransform().with_cache(1)(L.tensor([0.5])),
+    lambda L, N, TD, T: T.Transform().inv,
+    lambda L, N, TD, T: T.Transform()(L.ones(2)),
+    lambda L, N, TD, T: T.ExpTransform().event_dim,
+    lambda L, N, TD, T: T.Transform(cache_size=1).with_cache(0),
+    lambda L, N, TD, T: TD(N(L.zeros(3), L.ones(3)), T.ExpTransform()).transforms,
+    lambda L, N, TD, T: TD(N(L.zeros(3), L.ones(3)), [T.ExpTransform()]).rsample((2,)).shape,
+    lambda L, N, TD, T: TD(N(L.zeros(3), L.ones(3)), [T.ExpTransform()]).has_rsample,
+    lambda L, N, TD, T: TD(N(L.zeros(3), L.ones(3)), [T.AbsTransform()]).cdf(L.ones(3)),
+    lambda L, N, TD, T: TD(N(L.zeros(3), L.ones(3)), [T.ExpTransform()]).support,
+    lambda L, N, TD, T: TD(N(L.zeros(3), L.ones(3)), [T.StickBreakingTransform()]).support,
+    lambda L, N, TD, T: TD(N(L.zeros(3), L.ones(3)), [T.ExpTransform()]).mean,
+]
+
+
+@pytest.mark.parametrize("i", range(len(BEHAVIOURS)))
+def test_behaviour_matches_torch(i):
+    out = []
+    for lib in (torch, ember):
+        try:
+            r = repr(BEHAVIOURS[i](*_lib_parts(lib))).replace("torch.", "").replace("ember.", "")
+        except Exception as exc:  # noqa: BLE001 - comparing the error itself
+            r = f"{type(exc).__name__}: {exc}"
+        out.append(r)
+    assert out[1] == out[0]

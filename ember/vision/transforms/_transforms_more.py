@@ -1,5 +1,6 @@
-"""More torchvision.transforms classes: FiveCrop, TenCrop, RandomAffine and the random pixel
-operations (solarize, posterize, autocontrast, sharpness, equalize)."""
+"""More torchvision.transforms classes: FiveCrop, TenCrop, RandomAffine, RandomPerspective,
+ElasticTransform and the random pixel operations (solarize, posterize, autocontrast, sharpness,
+equalize). Random parameters come from ember's generator with torchvision's calls, in its order."""
 from __future__ import annotations
 
 import numbers
@@ -14,7 +15,8 @@ from . import functional as F
 from .functional import InterpolationMode, _check_interp, _setup_size
 
 __all__ = ["FiveCrop", "TenCrop", "RandomAffine", "RandomSolarize", "RandomPosterize",
-           "RandomAutocontrast", "RandomAdjustSharpness", "RandomEqualize"]
+           "RandomAutocontrast", "RandomAdjustSharpness", "RandomEqualize", "RandomPerspective",
+           "ElasticTransform"]
 
 
 class FiveCrop(nn.Module):
@@ -208,3 +210,104 @@ class RandomEqualize(_RandomPixelOp):
 
     def _apply(self, img):
         return F.equalize(img)
+
+
+class RandomPerspective(nn.Module):
+    """With probability ``p``, move each corner inwards by a random amount (up to ``distortion_scale``
+    of the half size) and warp the image accordingly."""
+
+    def __init__(self, distortion_scale: float = 0.5, p: float = 0.5,
+                 interpolation=InterpolationMode.BILINEAR, fill=0) -> None:
+        super().__init__()
+        self.p = p
+        self.interpolation = _check_interp(interpolation)
+        self.distortion_scale = distortion_scale
+        if fill is None:
+            fill = 0
+        elif not isinstance(fill, (Sequence, numbers.Number)):
+            raise TypeError("Fill should be either a sequence or a number.")
+        self.fill = fill
+
+    @staticmethod
+    def get_params(width: int, height: int, distortion_scale: float) -> Tuple[List[List[int]], List[List[int]]]:
+        """(startpoints, endpoints): the image corners and their random destinations, drawn x then y for
+        top-left, top-right, bottom-right, bottom-left."""
+        dx = int(distortion_scale * (width // 2))
+        dy = int(distortion_scale * (height // 2))
+
+        def draw(lo: int, hi: int) -> int:
+            return int(ember.randint(lo, hi, size=(1,)).item())
+
+        near_x, far_x = (0, dx + 1), (width - dx - 1, width)
+        near_y, far_y = (0, dy + 1), (height - dy - 1, height)
+        endpoints = [[draw(*near_x), draw(*near_y)], [draw(*far_x), draw(*near_y)],
+                     [draw(*far_x), draw(*far_y)], [draw(*near_x), draw(*far_y)]]
+        startpoints = [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]]
+        return startpoints, endpoints
+
+    def forward(self, img):
+        fill = self.fill
+        channels, height, width = F.get_dimensions(img)
+        if isinstance(img, Tensor):
+            fill = [float(fill)] * channels if isinstance(fill, (int, float)) else [float(f) for f in fill]
+        if ember.rand(1) < self.p:
+            startpoints, endpoints = self.get_params(width, height, self.distortion_scale)
+            return F.perspective(img, startpoints, endpoints, self.interpolation, fill)
+        return img
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(p={self.p})"
+
+
+def _pair_of_floats(value, name: str) -> List[float]:
+    if not isinstance(value, (float, Sequence)):
+        raise TypeError(f"{name} should be float or a sequence of floats. Got {type(value)}")
+    if isinstance(value, Sequence):
+        if len(value) != 2:
+            raise ValueError(f"If {name} is a sequence its length should be 2. Got {len(value)}")
+        for element in value:
+            if not isinstance(element, float):
+                raise TypeError(f"{name} should be a sequence of floats. Got {type(element)}")
+        return list(value)
+    return [float(value), float(value)]
+
+
+class ElasticTransform(nn.Module):
+    """Displace every pixel by a random, Gaussian-smoothed field of strength ``alpha`` and smoothness
+    ``sigma``."""
+
+    def __init__(self, alpha=50.0, sigma=5.0, interpolation=InterpolationMode.BILINEAR, fill=0) -> None:
+        super().__init__()
+        self.alpha = _pair_of_floats(alpha, "alpha")
+        self.sigma = _pair_of_floats(sigma, "sigma")
+        self.interpolation = _check_interp(interpolation)
+        if isinstance(fill, (int, float)):
+            fill = [float(fill)]
+        elif isinstance(fill, (list, tuple)):
+            fill = [float(f) for f in fill]
+        else:
+            raise TypeError(f"fill should be int or float or a list or tuple of them. Got {type(fill)}")
+        self.fill = fill
+
+    @staticmethod
+    def get_params(alpha: List[float], sigma: List[float], size: List[int]) -> Tensor:
+        """The [1, H, W, 2] displacement field: uniform noise in [-1, 1] per axis (x drawn first),
+        blurred, scaled by alpha over the image extent along that axis."""
+        fields = []
+        for axis, extent in ((0, size[1]), (1, size[0])):
+            d = ember.rand([1, 1] + list(size)) * 2 - 1
+            if sigma[axis] > 0.0:
+                k = int(8 * sigma[axis] + 1)
+                k += 1 - k % 2  # odd kernel
+                d = F.gaussian_blur(d, [k, k], sigma)
+            fields.append(d * alpha[axis] / extent)
+        return ember.cat(fields, 1).permute([0, 2, 3, 1])
+
+    def forward(self, tensor):
+        _, height, width = F.get_dimensions(tensor)
+        displacement = self.get_params(self.alpha, self.sigma, [height, width])
+        return F.elastic_transform(tensor, displacement, self.interpolation, self.fill)
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}(alpha={self.alpha}, sigma={self.sigma}, "
+                f"interpolation={self.interpolation}, fill={self.fill})")

@@ -440,3 +440,4 @@ def erase(img: Tensor, i: int, j: int, h: int, w: int, v, inplace: bool = False)
     img[..., i:i + h, j:j + w] = v
     return img
 from ._functional_more import *  # noqa: E402,F401,F403  (five/ten crop, affine, pixel ops)
+from ._functional_geom import *  # noqa: E402,F401,F403  (perspective, elastic_transform)
