@@ -4,7 +4,11 @@ from .sgd import SGD  # noqa: F401
 from .adam import Adam, AdamW, Adamax, NAdam, RAdam  # noqa: F401
 from .adaptive import Adagrad, Adadelta, RMSprop  # noqa: F401
 from .lbfgs import LBFGS  # noqa: F401
+from .rprop import Rprop  # noqa: F401
+from .asgd import ASGD  # noqa: F401
+from .adafactor import Adafactor  # noqa: F401
+from .muon import Muon  # noqa: F401
 from . import lr_scheduler  # noqa: F401
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Adagrad", "Adadelta",
-           "RMSprop", "LBFGS", "lr_scheduler"]
+           "RMSprop", "LBFGS", "Rprop", "ASGD", "Adafactor", "Muon", "lr_scheduler"]

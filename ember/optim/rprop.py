@@ -59,8 +59,35 @@ def _as_scalar_tensor(value) -> Tensor:
     return Optimizer._step_tensor(float(value))
 
 
+def fma_(a, b, s) -> None:
+    """a <- a + b * s rounded once, as torch's CPU kernels do for ``add_(b, alpha=s)`` and
+    ``addcmul_`` (fused multiply-add). Below float64 the exact product fits a float64; in float64
+    Dekker's error-free product and sum recover the lost low bits."""
+    xp = _xp(a)
+    if a.dtype == xp.float64:
+        s = xp.float64(s) if not hasattr(s, "shape") else s.astype(xp.float64)
+        prod = b * s
+        split = 134217729.0  # 2**27 + 1
+        t = b * split
+        bh = t - (t - b)
+        bl = b - bh
+        t = s * split
+        sh = t - (t - s)
+        sl = s - sh
+        perr = ((bh * sh - prod) + bh * sl + bl * sh) + bl * sl
+        r = prod + a
+        bv = r - prod
+        serr = (prod - (r - bv)) + (a - bv)
+        out = r + (serr + perr)
+        # non-finite intermediates (overflow, inf/nan inputs) fall back to the plain formula
+        a[...] = xp.where(xp.isfinite(out), out, prod + a)
+    else:
+        s = xp.float64(a.dtype.type(s)) if not hasattr(s, "shape") else s.astype(xp.float64)
+        a[...] = (a.astype(xp.float64) + b.astype(xp.float64) * s).astype(a.dtype)
+
+
 def _tensorize_steps(optimizer, keys=("step",)) -> None:
-    """__setstate__ helper: old state dicts may hold plain-number steps; torch makes them tensors."""
+    """__setstate__ helper: plain-number state entries (old state dicts) become tensors."""
     for group in optimizer.param_groups:
         for p in group["params"]:
             st = optimizer.state.get(p)
