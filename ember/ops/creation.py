@@ -356,6 +356,19 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     # torch computes the two halves from each end, so the last value is exactly `end`
     if steps == 1:
         arr = m.full((1,), start, dtype=np.float64 if not dtype.is_complex else np.complex128)
+    elif dtype is D.float32:
+        # torch takes float32 ends and a float32 step and rounds each value once (a fused
+        # multiply-add): the step times a small integer is exact in float64
+        f = np.float32
+        a, b = f(start), f(end)
+        step = float(f(f(b - a) / f(steps - 1)))
+        i = m.arange(steps, dtype=np.float64)
+        arr = m.where(i < steps // 2, float(a) + step * i, float(b) - step * (steps - 1 - i))
+    elif dtype is D.float64 and m is np and not isinstance(start, complex) and not isinstance(end, complex):
+        from .._random_mt import fma  # torch rounds start + step * i once here too
+        step = (float(end) - float(start)) / (steps - 1)
+        i = np.arange(steps, dtype=np.float64)
+        arr = np.where(i < steps // 2, fma(i, step, float(start)), fma(i - (steps - 1), step, float(end)))
     else:
         step = (end - start) / (steps - 1)
         i = m.arange(steps, dtype=np.float64)

@@ -508,3 +508,20 @@ def test_from_file_private_and_shared(tmp_path):
         with pytest.raises(RuntimeError) as ee:
             bad(ember)
         assert str(ee.value) == str(te.value)
+
+
+def test_linspace_rounds_like_torch():
+    # float32: float32 ends and step, one rounding per value; float64: one rounding (fused) too
+    from tests._oracle import torch_or_skip
+    torch = torch_or_skip()
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        a, b = rng.standard_normal(2) * rng.choice([1, 10, 1000])
+        k = int(rng.integers(2, 300))
+        for ed, td in ((ember.float32, torch.float32), (ember.float64, torch.float64)):
+            np.testing.assert_array_equal(ember.linspace(float(a), float(b), k, dtype=ed).numpy(),
+                                          torch.linspace(float(a), float(b), k, dtype=td).numpy())
+    for args in ((0, 1, 5), (-1, 1, 7), (0, 10, 11), (3, 3, 4), (1, 0, 6), (0, 5, 1), (0, 1, 0)):
+        np.testing.assert_array_equal(ember.linspace(*args).numpy(), torch.linspace(*args).numpy())
+        np.testing.assert_array_equal(ember.linspace(*args, dtype=ember.int64).numpy(),
+                                      torch.linspace(*args, dtype=torch.int64).numpy())
