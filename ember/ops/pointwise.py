@@ -183,7 +183,8 @@ def _sigmoid(m, x):
         return _sigmoid(m, x.astype(np.float32)).astype(x.dtype)
     # 1 / (1 + exp(-x)) in one buffer: exp overflowing to inf for very negative x gives exactly 0
     # (torch's formula); reusing the output keeps a large input at one allocation, as in torch
-    r = m.negative(x, out=m.empty_like(x))
+    # a broadcast (stride-0) input gets a C-ordered result, as torch's; otherwise keep x's layout
+    r = m.negative(x, out=m.empty(x.shape, dtype=x.dtype) if 0 in x.strides else m.empty_like(x))
     m.exp(r, out=r)
     m.add(r, 1, out=r)
     return m.divide(1, r, out=r)

@@ -428,7 +428,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     if bool((tot <= 0).any()):
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     g = _gen(generator, input.device)
-    if replacement:
+    if replacement and num_samples > 1:  # torch draws one sample by the exponential race too
         cdf = m.cumsum(p / tot, axis=-1)
         cdf[:, -1] = 1.0
         u = _uniform(g, (p.shape[0], num_samples), D.float64)
