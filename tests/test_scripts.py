@@ -26,6 +26,11 @@ SCRIPTS = [os.path.basename(p) for p in record_expected.script_paths()]
 
 # script -> {expected line: why ember prints something else}
 KNOWN = {
+    "05_custom_autograd_function.py": {
+        "Result: y = -0.0000 + -2.2085 * P3(-0.0000 + 0.2555 x)":
+            "the constant term trains to ~1e-9, and its sign follows float32 summation order (torch's "
+            "vectorised sums against NumPy's pairwise ones); every printed digit agrees",
+    },
     "16_vision_toolbox.py": {
         "resize tensor antialias: (3, 24, 32) torch.uint8 sum=331108.00":
             "antialiased resize of a uint8 tensor: torch uses a fixed-point integer kernel, ember "
