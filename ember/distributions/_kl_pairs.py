@@ -128,7 +128,6 @@ def _kl_beta_beta(p, q):
 
 @register_kl(Binomial, Binomial)
 def _kl_binomial_binomial(p, q):
-    E = _E()
     if bool((p.total_count < q.total_count).any()):
         raise NotImplementedError("KL between Binomials where q.total_count > p.total_count is not implemented")
     kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p() - (-q.probs).log1p())
@@ -155,7 +154,6 @@ def _kl_continuous_bernoulli_continuous_bernoulli(p, q):
 
 @register_kl(Dirichlet, Dirichlet)
 def _kl_dirichlet_dirichlet(p, q):
-    E = _E()
     sum_p_concentration = p.concentration.sum(-1)
     sum_q_concentration = q.concentration.sum(-1)
     t1 = sum_p_concentration.lgamma() - sum_q_concentration.lgamma()
@@ -537,7 +535,6 @@ def _kl_pareto_gamma(p, q):
 
 @register_kl(Pareto, Normal)
 def _kl_pareto_normal(p, q):
-    E = _E()
     a = p.alpha.clamp(min=2 + 1e-12)
     mean = a * p.scale / (a - 1)
     second = a * p.scale.pow(2) / (a - 2)

@@ -53,6 +53,5 @@ class InverseGamma(TransformedDistribution):
         return _E().where(self.concentration > 2, result, float("inf"))
 
     def entropy(self):
-        E = _E()
         return (self.concentration + self.rate.log() + self.concentration.lgamma()
                 - (1 + self.concentration) * self.concentration.digamma())

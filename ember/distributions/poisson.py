@@ -53,7 +53,6 @@ class Poisson(ExponentialFamily):
             return E.poisson(self.rate.expand(shape))
 
     def log_prob(self, value):
-        E = _E()
         if self._validate_args:
             self._validate_sample(value)
         rate, value = broadcast_all(self.rate, value)

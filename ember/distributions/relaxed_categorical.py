@@ -1,7 +1,6 @@
 """torch.distributions.ExpRelaxedCategorical and RelaxedOneHotCategorical (Concrete / Gumbel-softmax)."""
 from __future__ import annotations
 
-import math
 
 from . import constraints
 from .categorical import Categorical

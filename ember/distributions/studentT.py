@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-from numbers import Number
 
 from . import constraints
 from .chi2 import Chi2

@@ -117,3 +117,30 @@ def vec_to_tril_matrix(vec, diag: int = 0):
     tril_mask = arange < arange.view(-1, 1) + (diag + 1)
     mat[..., tril_mask] = vec
     return mat
+
+
+class _BinaryProbsLogits:
+    """Mixin for distributions given by ``probs`` or ``logits`` of a binary event (the other one
+    computed on first use), holding the given one as ``_param``."""
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self):
+        return self._param.size()
+
+    def _new(self, *args, **kwargs):
+        return self._param.new(*args, **kwargs)
+
+    def _expand_param(self, new, batch_shape) -> None:
+        """Give ``new`` this distribution's given parameter(s), expanded to batch_shape."""
+        for name in ("probs", "logits"):
+            if name in self.__dict__:
+                setattr(new, name, getattr(self, name).expand(batch_shape))
+                new._param = getattr(new, name)

@@ -1,7 +1,6 @@
 """torch.distributions.Weibull."""
 from __future__ import annotations
 
-import math
 
 from . import constraints
 from .exponential import Exponential

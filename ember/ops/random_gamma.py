@@ -18,7 +18,6 @@ import math
 
 import numpy as np
 
-from .. import _dtype as D
 from .._tensor import Tensor, _wrap
 from ._function import Function, xp
 
