@@ -5,6 +5,7 @@ of array operations per parameter and no autograd bookkeeping.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections import OrderedDict, defaultdict
 from itertools import chain
@@ -12,7 +13,7 @@ from itertools import chain
 from .._tensor import Tensor, _wrap
 
 __all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook",
-           "register_optimizer_step_post_hook"]
+           "register_optimizer_step_post_hook", "swap_in_optimizer_params_and_state"]
 
 
 class _RequiredParameter:
@@ -380,3 +381,39 @@ def _step_count(state: dict) -> float:
     state["step"] = st = st + 1
     return float(st)
 
+
+
+@contextlib.contextmanager
+def swap_in_optimizer_params_and_state(optimizer: Optimizer, swapin_parameters: dict, swapin_optim_state: dict):
+    """Run with the optimizer's parameters and state replaced by the given ones (parameters in
+    the order the optimizer holds them; state shaped like ``state_dict()``), then restore the live
+    ones. In-place updates reach the given tensors; anything else done inside is dropped."""
+    groups = optimizer.param_groups
+    live_params = [p for g in groups for p in g["params"]]
+    if not optimizer.state:
+        raise RuntimeError("swap_in_optimizer_params_and_state requires initialized optimizer state.")
+    new_params = list(swapin_parameters.values())
+    saved_groups = swapin_optim_state["param_groups"]
+    if len(new_params) != len(live_params) or len(saved_groups) != len(groups) or \
+            any(len(s["params"]) != len(g["params"]) for s, g in zip(saved_groups, groups)):
+        raise RuntimeError("swap_in_optimizer_params_and_state requires the explicit parameter state to match "
+                           "optimizer.param_groups ordering.")
+    live_state = optimizer.state
+    live_groups = [dict(g) for g in groups]
+    swapped_state = defaultdict(dict)
+    it = iter(new_params)
+    for g, saved in zip(groups, saved_groups):
+        params = [next(it) for _ in g["params"]]
+        for p, pid in zip(params, saved["params"]):
+            if pid in swapin_optim_state["state"]:
+                swapped_state[p] = swapin_optim_state["state"][pid]  # the same dict: in-place edits show
+        g.update({k: v for k, v in saved.items() if k != "params"})
+        g["params"] = params
+    optimizer.state = swapped_state
+    try:
+        yield
+    finally:
+        optimizer.state = live_state
+        for g, live in zip(groups, live_groups):
+            g.clear()
+            g.update(live)

@@ -289,3 +289,32 @@ def test_adafactor_eps1_from_first_param_and_skips_missing_grads():
         assert len(opt.state) == 2
     for a, b in zip(res[0][0], res[1][0]):
         np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_swap_in_optimizer_params_and_state_matches_torch():
+    import copy
+    out = []
+    for L in (ember, torch):
+        p, q = L.nn.Parameter(L.ones(3)), L.nn.Parameter(L.ones(2))
+        opt = L.optim.Adam([p, q], lr=0.1)
+        (p.sum() + q.sum()).backward()
+        opt.step()
+        sd = copy.deepcopy(opt.state_dict())
+        sd["param_groups"][0]["lr"] = 0.5
+        p2, q2 = L.nn.Parameter(L.zeros(3)), L.nn.Parameter(L.zeros(2))
+        p2.grad, q2.grad = L.ones(3), L.ones(2)
+        with L.optim.swap_in_optimizer_params_and_state(opt, {"p": p2, "q": q2}, sd):
+            assert opt.param_groups[0]["params"][0] is p2 and opt.param_groups[0]["lr"] == 0.5
+            opt.step()
+        assert opt.param_groups[0]["params"][0] is p and opt.param_groups[0]["lr"] == 0.1
+        out.append([p2.detach().numpy().copy(), sd["state"][0]["exp_avg"].numpy().copy(),
+                    float(sd["state"][0]["step"]), p.detach().numpy().copy(), float(opt.state[p]["step"])])
+        with pytest.raises(RuntimeError, match="to match optimizer.param_groups ordering"):
+            with L.optim.swap_in_optimizer_params_and_state(opt, {"p": p2}, sd):
+                pass
+        fresh = L.optim.Adam([L.nn.Parameter(L.ones(2))])
+        with pytest.raises(RuntimeError, match="requires initialized optimizer state"):
+            with L.optim.swap_in_optimizer_params_and_state(fresh, {"x": L.zeros(2)}, fresh.state_dict()):
+                pass
+    for a, b in zip(*out):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
