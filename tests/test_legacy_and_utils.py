@@ -89,3 +89,13 @@ def test_func_linearize_functionalize_and_batch_norm():
         t = L.ones(2)
         assert L.func.debug_unwrap(t) is t
     assert outs[0] == outs[1]
+
+
+def test_nested_io_function_is_a_legacy_name():
+    class Twice(ember.autograd.NestedIOFunction):
+        def forward_extended(self, x):
+            return x * 2
+
+    assert issubclass(Twice, ember.autograd.Function)
+    with pytest.raises(RuntimeError, match="legacy autograd API"):
+        Twice.apply(ember.ones(2, requires_grad=True))

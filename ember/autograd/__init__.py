@@ -133,6 +133,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 _LAZY = {"Function": "function", "FunctionCtx": "function", "once_differentiable": "function",
+         "NestedIOFunction": "function",
          "functional": None, "function": None, "gradcheck": "gradcheck", "gradgradcheck": "gradcheck",
          "GradcheckError": "gradcheck"}
 
@@ -156,4 +157,4 @@ from .variable import Variable, variable, set_multithreading_enabled, enforce_gr
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
            "is_grad_enabled", "Function", "gradcheck", "gradgradcheck", "functional", "graph",
            "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "Variable", "variable",
-           "set_multithreading_enabled", "enforce_grad_layout_policy"]
+           "set_multithreading_enabled", "enforce_grad_layout_policy", "NestedIOFunction"]

@@ -404,3 +404,24 @@ def once_differentiable(fn):
             wrapped.append(o)
         return wrapped[0] if single else tuple(wrapped)
     return wrapper
+
+
+class NestedIOFunction(Function):
+    """torch's legacy nested-input Function, kept for the name: torch 2.x cannot run it either
+    (its machinery is gone), so using it raises; write an ``autograd.Function`` instead."""
+
+    _MSG = ("NestedIOFunction is a legacy autograd API that cannot run (as in torch 2.x); subclass "
+            "torch.autograd.Function with static forward/backward instead")
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError(self._MSG)
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        raise RuntimeError(cls._MSG)
+
+    def forward_extended(self, *input):
+        raise NotImplementedError
+
+    def backward_extended(self, *grad_output):
+        raise NotImplementedError

@@ -59,3 +59,4 @@ class enforce_grad_layout_policy(set_multithreading_enabled):
 
     def __init__(self, enable: bool = True) -> None:
         super().__init__(enable)
+
