@@ -195,6 +195,12 @@ class MTStream:
             _box_muller16(tail.reshape(1, 16), out[n - 16:].reshape(1, 16), ct(mean), ct(std))
         return out
 
+    def scalars(self) -> "_Scalars":
+        """A source of single float64 uniforms and normals for per-element samplers (gamma, Poisson,
+        binomial) that reads words from a buffer instead of one NumPy call per draw; ``close()``
+        leaves the twister exactly as many words on as were used."""
+        return _Scalars(self)
+
     # ---- torch's state bytes ---------------------------------------------------------------------------
     def get_state(self, initial_seed: int) -> np.ndarray:
         """The 5056-byte state torch.get_rng_state() returns for this stream."""
@@ -267,6 +273,65 @@ def fisher_yates(z: np.ndarray) -> np.ndarray:
         held = nxt
     prev = last_before(j)
     return np.where(j == i, held, np.where(prev >= 0, held[np.maximum(prev, 0)], j))
+
+
+class _Scalars:
+    """Buffered one-at-a-time draws (see MTStream.scalars); use as a context manager."""
+
+    __slots__ = ("_mt", "_state", "_words", "_i", "_used")
+
+    def __init__(self, mt: MTStream) -> None:
+        self._mt = mt
+        self._state = mt._bg.state
+        self._words: list = []
+        self._i = 0
+        self._used = 0
+
+    def __enter__(self) -> "_Scalars":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _word(self) -> int:
+        if self._i == len(self._words):
+            self._words = self._mt._bg.random_raw(1024).tolist()
+            self._i = 0
+        w = self._words[self._i]
+        self._i += 1
+        self._used += 1
+        return w
+
+    def uniform(self) -> float:
+        """One float64 uniform in [0, 1) (53 bits of two words, first word high)."""
+        hi = self._word()
+        return (((hi & 0x1FFFFF) << 32) | self._word()) * 2.0 ** -53
+
+    def normal(self) -> float:
+        """One float64 standard normal, sharing the stream's kept second Box-Muller sample."""
+        mt = self._mt
+        if mt._cached is not None:
+            z, mt._cached = mt._cached, None
+            return z
+        a = self.uniform()
+        r = math.sqrt(-2.0 * math.log1p(-self.uniform()))
+        mt._cached = r * math.sin(_TWO_PI * a)
+        return r * math.cos(_TWO_PI * a)
+
+    def close(self) -> None:
+        """Rewind the twister to where these draws started, then step it by the words used."""
+        if self._state is None:
+            return
+        bg = self._mt._bg
+        bg.state = self._state
+        if self._used:
+            self._mt._fresh = False
+            done = 0
+            while done < self._used:  # in blocks, so a long run does not allocate one huge array
+                k = min(self._used - done, 1 << 20)
+                bg.random_raw(k)
+                done += k
+        self._state = None
 
 
 def _box_muller16(u, out, mean, std):

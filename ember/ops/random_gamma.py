@@ -2,8 +2,8 @@
 (Marsaglia–Tsang, boosted below alpha = 1), Dirichlet (normalised gammas) and Poisson (products of
 uniforms below 10, Hörmann's transformed rejection above) samplers. Each element draws float64
 uniforms and one-at-a-time normals from the generator's torch-compatible stream in memory order,
-so seeded samples equal torch's. One Python step per element: fine for the parameter-sized
-tensors distributions sample, slow for millions of draws. CUDA draws use CuPy's samplers.
+so seeded samples equal torch's. One Python step per element (~5 us, reading words from a buffer):
+fine for the parameter-sized tensors distributions sample, slow for millions of draws. CUDA draws use CuPy's samplers.
 
 Gradients: Gamma samples are differentiable in alpha by implicit reparameterization
 (dx/dalpha = -dP(alpha, x)/dalpha / p(x; alpha)), Dirichlet samples through their Beta
@@ -25,14 +25,14 @@ _THIRD32 = float(np.float32(1.0) / np.float32(3.0))
 _SQUEEZE = float(np.float32(0.0331))
 
 
-def _gamma_one(mt, alpha: float, low_precision: bool) -> float:
+def _gamma_one(src, alpha: float, low_precision: bool) -> float:
     """One Gamma(alpha, 1) draw as torch's CPU kernel makes it (float inputs do part of the
     arithmetic in float32, as torch's does)."""
     if alpha <= 0:
         return 0.0
     scale = 1.0
     if alpha < 1.0:
-        u = mt.uniform64(1)[0]
+        u = src.uniform()
         inv = float(np.float32(1.0) / np.float32(alpha)) if low_precision else 1.0 / alpha
         scale = (1.0 - u) ** inv
         alpha = float(np.float32(alpha) + np.float32(1.0)) if low_precision else alpha + 1.0
@@ -40,12 +40,12 @@ def _gamma_one(mt, alpha: float, low_precision: bool) -> float:
     c = 1.0 / math.sqrt(9.0 * d)
     while True:
         while True:
-            x = mt.normal_scalar(1)[0]
+            x = src.normal()
             y = 1.0 + c * x
             if y > 0:
                 break
         v = y * y * y
-        u = 1.0 - mt.uniform64(1)[0]
+        u = 1.0 - src.uniform()
         xx = x * x
         if u < 1.0 - _SQUEEZE * xx * xx:
             return scale * d * v
@@ -56,7 +56,8 @@ def _gamma_one(mt, alpha: float, low_precision: bool) -> float:
 def _gammas(g, alpha: np.ndarray, low_precision: bool) -> np.ndarray:
     # the output is a fresh contiguous tensor: torch fills it in C order (alpha may be expanded)
     flat = np.ascontiguousarray(alpha).reshape(-1)
-    out = np.fromiter((_gamma_one(g._mt, float(a), low_precision) for a in flat.tolist()), np.float64, flat.size)
+    with g._mt.scalars() as src:
+        out = np.fromiter((_gamma_one(src, float(a), low_precision) for a in flat.tolist()), np.float64, flat.size)
     return out.reshape(alpha.shape)
 
 
@@ -196,7 +197,7 @@ def _sample_dirichlet(input: Tensor, generator=None) -> Tensor:
     return out
 
 
-def _poisson_one(mt, lam: float) -> float:
+def _poisson_one(src, lam: float) -> float:
     if lam >= 10:  # Hörmann's transformed rejection (PTRS)
         slam = math.sqrt(lam)
         loglam = math.log(lam)
@@ -205,8 +206,8 @@ def _poisson_one(mt, lam: float) -> float:
         invalpha = 1.1239 + 1.1328 / (b - 3.4)
         vr = 0.9277 - 3.6224 / (b - 2)
         while True:
-            u = mt.uniform64(1)[0] - 0.5
-            v = mt.uniform64(1)[0]
+            u = src.uniform() - 0.5
+            v = src.uniform()
             us = 0.5 - abs(u)
             k = math.floor((2 * a / us + b) * u + lam + 0.43)
             if us >= 0.07 and v <= vr:
@@ -222,7 +223,7 @@ def _poisson_one(mt, lam: float) -> float:
     k = 0
     prod = 1.0
     while True:
-        prod *= mt.uniform64(1)[0]
+        prod *= src.uniform()
         if prod > enlam:
             k += 1
         else:
@@ -232,7 +233,8 @@ def _poisson_one(mt, lam: float) -> float:
 def poisson_cpu(g, lam: np.ndarray) -> np.ndarray:
     """Poisson(lam) counts drawn as torch's CPU kernel draws them (float64 counts)."""
     flat = np.ascontiguousarray(lam).reshape(-1)  # fresh output, filled in C order
-    out = np.fromiter((_poisson_one(g._mt, float(v)) for v in flat.tolist()), np.float64, flat.size)
+    with g._mt.scalars() as src:
+        out = np.fromiter((_poisson_one(src, float(v)) for v in flat.tolist()), np.float64, flat.size)
     return out.reshape(lam.shape)
 
 
@@ -249,18 +251,18 @@ def _stirling_tail(k: float) -> float:
     return (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1)
 
 
-def _binomial_inversion(mt, n: float, p: float) -> float:
+def _binomial_inversion(src, n: float, p: float) -> float:
     total = 0.0
     count = 0
     logq = math.log1p(-p)
     while True:
-        total += math.ceil(math.log(mt.uniform64(1)[0]) / logq)
+        total += math.ceil(math.log(src.uniform()) / logq)
         if total > n:
             return count
         count += 1
 
 
-def _btrs(mt, n: float, p: float) -> float:
+def _btrs(src, n: float, p: float) -> float:
     sd = math.sqrt(n * p * (1 - p))
     b = 1.15 + 2.53 * sd
     a = -0.0873 + 0.0248 * b + 0.01 * p
@@ -270,8 +272,8 @@ def _btrs(mt, n: float, p: float) -> float:
     alpha = (2.83 + 5.1 / b) * sd
     m = math.floor((n + 1) * p)
     while True:
-        u = mt.uniform64(1)[0] - 0.5
-        v = mt.uniform64(1)[0]
+        u = src.uniform() - 0.5
+        v = src.uniform()
         us = 0.5 - abs(u)
         k = math.floor((2 * a / us + b) * u + c)
         if k < 0 or k > n:
@@ -286,20 +288,21 @@ def _btrs(mt, n: float, p: float) -> float:
             return k
 
 
-def _binomial_one(mt, n: float, p: float) -> float:
+def _binomial_one(src, n: float, p: float) -> float:
     if n <= 0 or p <= 0:
         return 0.0
     if p >= 1:
         return n
     if p <= 0.5:
-        return _btrs(mt, n, p) if n * p >= 10 else _binomial_inversion(mt, n, p)
+        return _btrs(src, n, p) if n * p >= 10 else _binomial_inversion(src, n, p)
     q = 1.0 - p
-    return n - (_btrs(mt, n, q) if n * q >= 10 else _binomial_inversion(mt, n, q))
+    return n - (_btrs(src, n, q) if n * q >= 10 else _binomial_inversion(src, n, q))
 
 
 def binomial_cpu(g, count: np.ndarray, prob: np.ndarray) -> np.ndarray:
     """Binomial(count, prob) draws as torch's CPU kernel makes them (float64), in C order."""
     c, p = np.broadcast_arrays(count.astype(np.float64), prob.astype(np.float64))
-    out = np.fromiter((_binomial_one(g._mt, a, b) for a, b in zip(c.reshape(-1).tolist(), p.reshape(-1).tolist())),
-                      np.float64, c.size)
+    with g._mt.scalars() as src:
+        out = np.fromiter((_binomial_one(src, a, b) for a, b in zip(c.reshape(-1).tolist(), p.reshape(-1).tolist())),
+                          np.float64, c.size)
     return out.reshape(c.shape)
