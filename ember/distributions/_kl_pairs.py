@@ -48,7 +48,7 @@ def _inf_like(t):
 
 def _infinite(p, q):
     """A divergence that is infinite over the whole batch (q misses part of p's support)."""
-    return _inf_like(p.mean if not isinstance(p, (Categorical, OneHotCategorical)) else p.probs[..., 0])
+    return _inf_like(p.mean)
 
 
 def _where_inf(mask, value):
@@ -332,12 +332,6 @@ def _kl_bernoulli_poisson(p, q):
     return plogp + q.rate - prob * q.rate.log()
 
 
-@register_kl(Poisson, Bernoulli)
-@register_kl(Poisson, Binomial)
-def _kl_poisson_infinity(p, q):
-    return _inf_like(p.rate)
-
-
 # ---- continuous cross pairs: p on a bounded interval ------------------------------------------------
 def _beta_moments(p):
     mean = p.mean
@@ -353,12 +347,6 @@ def _beta_log_moments(p):
 @register_kl(Beta, ContinuousBernoulli)
 def _kl_beta_continuous_bernoulli(p, q):
     return -p.entropy() - _e_log_cont_bernoulli(q, p.mean)
-
-
-@register_kl(Beta, Pareto)
-@register_kl(ContinuousBernoulli, Pareto)
-def _kl_unitinterval_pareto(p, q):
-    return _inf_like(p.mean)
 
 
 @register_kl(Beta, Exponential)
@@ -402,14 +390,6 @@ def _kl_continuous_bernoulli_uniform(p, q):
 
 
 # ---- p on [0, inf) -------------------------------------------------------------------------------------
-@register_kl(Exponential, Beta)
-@register_kl(Exponential, ContinuousBernoulli)
-@register_kl(Exponential, Pareto)
-@register_kl(Exponential, Uniform)
-def _kl_exponential_infinity(p, q):
-    return _inf_like(p.rate)
-
-
 @register_kl(Exponential, Gamma)
 def _kl_exponential_gamma(p, q):
     mean_log = -_EULER - p.rate.log()
@@ -425,14 +405,6 @@ def _kl_exponential_gumbel(p, q):
 @register_kl(Exponential, Normal)
 def _kl_exponential_normal(p, q):
     return -p.entropy() - _e_log_normal(q, p.mean, 2 / p.rate.pow(2))
-
-
-@register_kl(Gamma, Beta)
-@register_kl(Gamma, ContinuousBernoulli)
-@register_kl(Gamma, Pareto)
-@register_kl(Gamma, Uniform)
-def _kl_gamma_infinity(p, q):
-    return _inf_like(p.concentration)
 
 
 @register_kl(Gamma, Exponential)
@@ -453,45 +425,15 @@ def _kl_gamma_normal(p, q):
 
 
 # ---- p on the real line ----------------------------------------------------------------------------------
-@register_kl(Gumbel, Beta)
-@register_kl(Gumbel, ContinuousBernoulli)
-@register_kl(Gumbel, Exponential)
-@register_kl(Gumbel, Gamma)
-@register_kl(Gumbel, Pareto)
-@register_kl(Gumbel, Uniform)
-def _kl_gumbel_infinity(p, q):
-    return _inf_like(p.loc)
-
-
 @register_kl(Gumbel, Normal)
 def _kl_gumbel_normal(p, q):
     mean = p.mean
     return -p.entropy() - _e_log_normal(q, mean, p.variance + mean.pow(2))
 
 
-@register_kl(Laplace, Beta)
-@register_kl(Laplace, ContinuousBernoulli)
-@register_kl(Laplace, Exponential)
-@register_kl(Laplace, Gamma)
-@register_kl(Laplace, Pareto)
-@register_kl(Laplace, Uniform)
-def _kl_laplace_infinity(p, q):
-    return _inf_like(p.loc)
-
-
 @register_kl(Laplace, Normal)
 def _kl_laplace_normal(p, q):
     return -p.entropy() - _e_log_normal(q, p.loc, 2 * p.scale.pow(2) + p.loc.pow(2))
-
-
-@register_kl(Normal, Beta)
-@register_kl(Normal, ContinuousBernoulli)
-@register_kl(Normal, Exponential)
-@register_kl(Normal, Gamma)
-@register_kl(Normal, Pareto)
-@register_kl(Normal, Uniform)
-def _kl_normal_infinity(p, q):
-    return _inf_like(p.loc)
 
 
 @register_kl(Normal, Gumbel)
@@ -510,13 +452,6 @@ def _kl_normal_laplace(p, q):
 
 
 # ---- p = Pareto on [scale, inf) ---------------------------------------------------------------------------
-@register_kl(Pareto, Beta)
-@register_kl(Pareto, ContinuousBernoulli)
-@register_kl(Pareto, Uniform)
-def _kl_pareto_infinity(p, q):
-    return _inf_like(p.scale)
-
-
 def _pareto_log_mean(p):
     return p.scale.log() + 1 / p.alpha
 
@@ -599,3 +534,18 @@ def _kl_uniform_pareto(p, q):
     e_log = (_x_log_x(b) - _x_log_x(a)) / (b - a) - 1
     result = -p.entropy() - _e_log_pareto(q, e_log)
     return _where_inf(p.low < q.support.lower_bound, result)
+
+
+# ---- pairs where q's support misses part of p's: infinite over the batch -------------------------
+_INFINITE_PAIRS = [
+    (Poisson, Bernoulli), (Poisson, Binomial), (Beta, Pareto), (ContinuousBernoulli, Pareto),
+    (Exponential, Beta), (Exponential, ContinuousBernoulli), (Exponential, Pareto), (Exponential, Uniform),
+    (Gamma, Beta), (Gamma, ContinuousBernoulli), (Gamma, Pareto), (Gamma, Uniform), (Gumbel, Beta),
+    (Gumbel, ContinuousBernoulli), (Gumbel, Exponential), (Gumbel, Gamma), (Gumbel, Pareto),
+    (Gumbel, Uniform), (Laplace, Beta), (Laplace, ContinuousBernoulli), (Laplace, Exponential),
+    (Laplace, Gamma), (Laplace, Pareto), (Laplace, Uniform), (Normal, Beta), (Normal, ContinuousBernoulli),
+    (Normal, Exponential), (Normal, Gamma), (Normal, Pareto), (Normal, Uniform), (Pareto, Beta),
+    (Pareto, ContinuousBernoulli), (Pareto, Uniform),
+]
+for _p, _q in _INFINITE_PAIRS:
+    register_kl(_p, _q)(_infinite)
