@@ -10,7 +10,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import state as _gs
 from ..ops import pointwise as P
 from ..ops._function import Function, xp
-from ..ops._kernels import relu_array, relu_into
+from ..ops._kernels import relu_array, relu_backward, relu_into
 from .._blas import matmul, parallel_elementwise
 
 
@@ -127,7 +127,7 @@ class _ReLU(Function):
                 parallel_elementwise(gd, gf.shape[0], part, gd.size)
                 return _wrap(gi)
             return _wrap(m.multiply(gd, yd != 0).astype(gd.dtype, copy=False))
-        return g * (y != 0)
+        return relu_backward(g, y)
 
     def name(self):
         return "ReluBackward0"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from .._tensor import Tensor, register_methods
+from ._function import Function, xp
 from ._inplace import inplace_fn
 
 _RED = {0: "none", 1: "mean", 2: "sum"}
@@ -344,3 +345,23 @@ __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "pairwise_distance", "pdist", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "dropout_",
            "alpha_dropout_", "feature_dropout_", "feature_alpha_dropout_", "selu_", "celu_", "threshold_",
            "rrelu_"]
+
+
+class ReLUGrad(Function):
+    """ReLU's backward as a recorded op (torch's threshold_backward): g where the output is not
+    zero (the output is >= 0 or NaN, so a NaN passes its gradient, as in torch). It also takes the
+    output, with a zero derivative, so that a gradient taken with create_graph=True stays in the
+    graph as torch's does (requires_grad and a grad_fn even when nothing else links it)."""
+    save = (1,)
+
+    @staticmethod
+    def forward(ctx, g, y):
+        return xp(g).multiply(g, y != 0).astype(g.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, gg):
+        (y,) = ctx.saved_tensors
+        return gg * (y != 0), y.new_zeros(y.shape)
+
+    def name(self):
+        return "ThresholdBackwardBackward0"

@@ -12,7 +12,7 @@ from ..autograd.grad_mode import state as _gs
 from . import _binary as B
 from ._binary import _binary, _cast, _operands, _out, add, div, mul, pow, sub
 from ._function import Function, _new, _record, xp
-from ._kernels import relu_array, unary
+from ._kernels import relu_array, relu_backward, unary
 from ._promote import result_type, to_float
 
 _NP2DT = D._NP2DT
@@ -150,7 +150,7 @@ _UNARY = {
     "ceil": (lambda m, x: m.ceil(x) if x.dtype.kind == "f" else x.copy(), lambda g, x, y: g * 0, False),
     "trunc": (lambda m, x: m.trunc(x) if x.dtype.kind == "f" else x.copy(), lambda g, x, y: g * 0, False),
     "frac": (lambda m, x: x - m.trunc(x), lambda g, x, y: g, False),
-    "relu": (lambda m, x: _relu(m, x), lambda g, x, y: g * (y != 0), False),  # y >= 0 or NaN
+    "relu": (lambda m, x: _relu(m, x), lambda g, x, y: relu_backward(g, y), False),  # y >= 0 or NaN
     "angle": (lambda m, x: m.angle(x).astype(x.real.dtype) if x.dtype.kind == "c" else m.where(x < 0, math.pi, 0).astype(x.dtype), lambda g, x, y: _angle_grad(g, x), True),
     "sinc": (lambda m, x: m.sinc(x), lambda g, x, y: g * m_sinc_grad(x), True),
     "deg2rad": (lambda m, x: m.deg2rad(x), lambda g, x, y: g * (math.pi / 180), True),
