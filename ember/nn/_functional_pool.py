@@ -35,6 +35,7 @@ class _MaxPool(Function):
     maximum over its kernel taps on strided views, no window copies. The arg-max tap per dim (the
     first maximum, as torch picks) is tracked only when indices or gradients are wanted."""
     differentiable_outputs = (0,)
+    save = (0,)  # as torch's: only to link a create_graph gradient to the input (zero derivative)
 
     @staticmethod
     def forward(ctx, x, k=(), st=(), p=(), d=(), ceil=False, want=2):
@@ -72,6 +73,9 @@ class _MaxPool(Function):
 
     @staticmethod
     def backward(ctx, g, _gi=None):
+        if _gs.grad_enabled:  # recording a gradient to differentiate again: link the input, as torch
+            (x,) = ctx.saved_tensors
+            return _MaxPoolBackward.apply(g, x, geom=ctx.geom, am=ctx.am)
         return _MaxPoolBackward.apply(g, geom=ctx.geom, am=ctx.am)
 
     def name(self):
@@ -157,8 +161,9 @@ class _MaxPoolBackward(Function):
     when windows do not overlap, an unbuffered add (ufunc.at) when they do."""
 
     @staticmethod
-    def forward(ctx, g, geom=None, am=None):
-        ctx.geom, ctx.am = geom, am
+    def forward(ctx, g, x=None, geom=None, am=None):
+        # x (the pooled input) is only an input for the graph: its derivative here is zero
+        ctx.geom, ctx.am, ctx.x_shape = geom, am, None if x is None else x.shape
         m = xp(g)
         shape, k, st, p, d, out, right = geom
         pos, B, padded, crop = _argmax_positions(m, geom, am)
@@ -174,8 +179,12 @@ class _MaxPoolBackward(Function):
         return m.ascontiguousarray(gx[crop]).reshape(shape)
 
     @staticmethod
-    def backward(ctx, gg):
-        return _MaxPoolGather.apply(gg, geom=ctx.geom, am=ctx.am)
+    def backward(ctx, gg, *_):
+        gx = _MaxPoolGather.apply(gg, geom=ctx.geom, am=ctx.am)
+        return gx if ctx.x_shape is None else (gx, gg.new_zeros(ctx.x_shape))
+
+    def name(self):
+        return f"MaxPool{len(self.geom[1])}DWithIndicesBackwardBackward0"
 
 
 class _MaxPoolGather(Function):

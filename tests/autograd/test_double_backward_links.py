@@ -24,3 +24,20 @@ def test_relu_gradient_stays_in_the_graph_like_torch():
         for u, v in zip(a[:3], b[:3]):
             np.testing.assert_allclose(u, v, rtol=1e-6)
         assert a[3:] == b[3:]
+
+
+def test_max_pool_gradient_stays_in_the_graph_like_torch():
+    x0 = np.random.default_rng(0).standard_normal((2, 3, 6, 6))
+    res = []
+    for L in (ember, torch):
+        for pool in (lambda t: L.nn.functional.max_pool2d(t, 2), lambda t: L.nn.functional.max_pool2d(t, 3, 2, 1),
+                     lambda t: L.nn.functional.max_pool1d(t.flatten(2), 4)):
+            x = L.tensor(x0, requires_grad=True)
+            g, = L.autograd.grad(pool(x).sum(), x, create_graph=True)  # depends on nothing but x's pattern
+            g2, = L.autograd.grad((pool(x) ** 2).sum(), x, create_graph=True)
+            (g2 ** 2).sum().backward()
+            res.append((g.requires_grad, type(g.grad_fn).__name__, g.detach().numpy(), x.grad.numpy()))
+    for a, b in zip(res[:3], res[3:]):
+        assert a[:2] == b[:2]
+        np.testing.assert_allclose(a[2], b[2])
+        np.testing.assert_allclose(a[3], b[3], rtol=1e-10)
