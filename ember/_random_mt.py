@@ -90,7 +90,7 @@ class MTStream:
         if n <= 8 and lo == 0 and hi == 1:  # a few: plain Python is quicker than array passes
             self._fresh = False
             w = self._bg.random_raw(2 * n).tolist()
-            return np.array([(((w[k] & 0x1FFFFF) << 32) | w[k + 1]) * 2.0 ** -53
+            return np.array([_u53(w[k], w[k + 1])
                              for k in range(0, 2 * n, 2)], np.float64)
         w = self.u32(2 * n)
         out = np.empty(n, np.float64)
@@ -155,10 +155,7 @@ class MTStream:
             w = self._bg.random_raw(4 * pairs).tolist()
             z = []
             for k in range(0, 4 * pairs, 4):
-                a = (((w[k] & 0x1FFFFF) << 32) | w[k + 1]) * 2.0 ** -53
-                b = (((w[k + 2] & 0x1FFFFF) << 32) | w[k + 3]) * 2.0 ** -53
-                r = math.sqrt(-2.0 * math.log1p(-b))
-                z += (r * math.cos(_TWO_PI * a), r * math.sin(_TWO_PI * a))
+                z += _box_muller(_u53(w[k], w[k + 1]), _u53(w[k + 2], w[k + 3]))
             out[i:] = z[:n - i]
             if (n - i) % 2:
                 self._cached = z[-1]
@@ -275,6 +272,17 @@ def fisher_yates(z: np.ndarray) -> np.ndarray:
     return np.where(j == i, held, np.where(prev >= 0, held[np.maximum(prev, 0)], j))
 
 
+def _u53(hi: int, lo: int) -> float:
+    """A float64 uniform from two words: 21 bits of the first (high) and all of the second."""
+    return (((hi & 0x1FFFFF) << 32) | lo) * 2.0 ** -53
+
+
+def _box_muller(a: float, b: float) -> tuple:
+    """torch's scalar Box-Muller pair from uniforms a (angle) and b (radius): (cos, sin) samples."""
+    r = math.sqrt(-2.0 * math.log1p(-b))
+    return r * math.cos(_TWO_PI * a), r * math.sin(_TWO_PI * a)
+
+
 class _Scalars:
     """Buffered one-at-a-time draws (see MTStream.scalars); use as a context manager."""
 
@@ -305,7 +313,7 @@ class _Scalars:
     def uniform(self) -> float:
         """One float64 uniform in [0, 1) (53 bits of two words, first word high)."""
         hi = self._word()
-        return (((hi & 0x1FFFFF) << 32) | self._word()) * 2.0 ** -53
+        return _u53(hi, self._word())
 
     def normal(self) -> float:
         """One float64 standard normal, sharing the stream's kept second Box-Muller sample."""
@@ -313,10 +321,8 @@ class _Scalars:
         if mt._cached is not None:
             z, mt._cached = mt._cached, None
             return z
-        a = self.uniform()
-        r = math.sqrt(-2.0 * math.log1p(-self.uniform()))
-        mt._cached = r * math.sin(_TWO_PI * a)
-        return r * math.cos(_TWO_PI * a)
+        z, mt._cached = _box_muller(self.uniform(), self.uniform())
+        return z
 
     def close(self) -> None:
         """Rewind the twister to where these draws started, then step it by the words used."""

@@ -176,6 +176,17 @@ class Distribution:
                              f"to be within the support ({support!r}) of the distribution {self!r}, but "
                              f"found invalid values:\n{value}")
 
+    def _expand_with(self, cls, batch_shape, _instance, *names):
+        """expand() for distributions whose named parameters all have the batch shape: each one
+        expanded (a view, not a copy) onto a new instance, without validating them again."""
+        new = self._get_checked_instance(cls, _instance)
+        batch_shape = _E().Size(batch_shape)
+        for name in names:
+            setattr(new, name, getattr(self, name).expand(batch_shape))
+        Distribution.__init__(new, batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     def _get_checked_instance(self, cls, _instance=None):
         if _instance is None and type(self).__init__ != cls.__init__:
             raise NotImplementedError(f"Subclass {self.__class__.__name__} of {cls.__name__} that defines a "
