@@ -510,8 +510,7 @@ def _same_ops(got, ref):
                                    (0.0, 0.99, 31), (0.0, 32.0, 31), (0.0, 0.9, 10), (0.0, 20 / 3.0, 10),
                                    (-0.95, 0.95, 20), (0.5, 27.5, 28), (3.0, 3.0, 1)])
 def test_magnitude_tables_are_torch_linspace(a, b, n):
-    from ember.vision.transforms._functional_geom import _linspace
-    assert _linspace(a, b, n).numpy().tolist() == torch.linspace(a, b, n).numpy().tolist()
+    assert ember.linspace(a, b, n).numpy().tolist() == torch.linspace(a, b, n).numpy().tolist()
 
 
 @pytest.mark.parametrize("policy", ["IMAGENET", "CIFAR10", "SVHN"])

@@ -26,20 +26,6 @@ def _F():
     return functional
 
 
-def _linspace(start: float, end: float, steps: int) -> Tensor:
-    """float32 ``torch.linspace`` bit for bit: the first half counts up from ``start``, the rest down from
-    ``end``, each value one fused multiply-add on the float32 step (``ember.linspace`` rounds a float64
-    ramp instead, which can differ in the last bit)."""
-    a, b = np.float32(start), np.float32(end)
-    if steps == 1:
-        return ember.tensor(np.array([a], dtype=np.float32))
-    step = float(np.float32(np.float32(b - a) / np.float32(steps - 1)))
-    i = np.arange(steps, dtype=np.float64)
-    up = float(a) + step * i  # float32 step times a small integer is exact in float64: one rounding, as FMA
-    down = float(b) - step * (steps - 1 - i)
-    return ember.tensor(np.where(i < steps // 2, up, down).astype(np.float32))
-
-
 def _get_perspective_coeffs(startpoints, endpoints) -> List[float]:
     """The 8 coefficients (a..h) with (x, y) -> ((ax+by+c)/(gx+hy+1), (dx+ey+f)/(gx+hy+1)) taking each
     end point to its start point, solved by least squares in float64 and rounded to float32."""
@@ -90,8 +76,8 @@ def _grid_transform(img: Tensor, grid: Tensor, mode: str, fill) -> Tensor:
 
 def _perspective_grid(coeffs: List[float], ow: int, oh: int, dtype) -> Tensor:
     # output pixel centres (x + 0.5, y + 0.5) mapped through the projective map, then to [-1, 1]
-    xs = _linspace(0.5, ow - 0.5, ow).numpy()
-    ys = _linspace(0.5, oh - 0.5, oh).numpy()
+    xs = ember.linspace(0.5, ow - 0.5, ow).numpy()
+    ys = ember.linspace(0.5, oh - 0.5, oh).numpy()
     base = np.empty((oh * ow, 3), dtype=np.float32)
     base[:, 0] = np.tile(xs, oh)
     base[:, 1] = np.repeat(ys, ow)
@@ -137,8 +123,8 @@ def elastic_transform(img, displacement: Tensor, interpolation=None, fill: Optio
     if tuple(displacement.shape) != shape:
         raise ValueError(f"Argument displacement shape should be {shape}, but given {tuple(displacement.shape)}")
     h, w = t_img.shape[-2], t_img.shape[-1]
-    gy = _linspace((-h + 1) / h, (h - 1) / h, h)
-    gx = _linspace((-w + 1) / w, (w - 1) / w, w)
+    gy = ember.linspace((-h + 1) / h, (h - 1) / h, h)
+    gx = ember.linspace((-w + 1) / w, (w - 1) / w, w)
     grid_y, grid_x = ember.meshgrid(gy, gx, indexing="ij")
     grid = ember.stack([grid_x, grid_y], -1).unsqueeze(0) + displacement
     out = _grid_transform(t_img, grid, interpolation.value, fill)

@@ -17,7 +17,6 @@ import ember
 from ... import nn
 from ..._tensor import Tensor
 from . import functional as F
-from ._functional_geom import _linspace
 from .functional import InterpolationMode
 
 __all__ = ["AutoAugmentPolicy", "AutoAugment", "RandAugment", "TrivialAugmentWide", "AugMix"]
@@ -136,7 +135,7 @@ _POLICIES = {
 def _geometric_and_color(num_bins: int, image_size: Tuple[int, int], translate_frac: float,
                          top: float) -> Dict[str, Tuple[Tensor, bool]]:
     """The shared magnitude table: op name -> (magnitude per bin, signed)."""
-    lin = _linspace
+    lin = ember.linspace
     return {
         "ShearX": (lin(0.0, 0.3, num_bins), True),
         "ShearY": (lin(0.0, 0.3, num_bins), True),
@@ -251,7 +250,7 @@ class TrivialAugmentWide(nn.Module):
         self.fill = fill
 
     def _augmentation_space(self, num_bins: int) -> Dict[str, Tuple[Tensor, bool]]:
-        lin = _linspace
+        lin = ember.linspace
         return {
             "Identity": (_scalar(), False),
             "ShearX": (lin(0.0, 0.99, num_bins), True),
@@ -306,7 +305,7 @@ class AugMix(nn.Module):
         self.fill = fill
 
     def _augmentation_space(self, num_bins: int, image_size: Tuple[int, int]) -> Dict[str, Tuple[Tensor, bool]]:
-        lin = _linspace
+        lin = ember.linspace
         space = {
             "ShearX": (lin(0.0, 0.3, num_bins), True),
             "ShearY": (lin(0.0, 0.3, num_bins), True),
